@@ -1,0 +1,114 @@
+"""``command``: a command exits as expected and prints what it should.
+
+.. code-block:: yaml
+
+    check:
+      command:
+        run: [./scripts/smoke-test.sh, --env, staging]   # required: argv list …
+        # run: "make smoke | tee smoke.log"             # … or a string with shell: true
+        shell: false              # optional, default false
+        cwd: deploy/              # optional, relative to the project root
+        env: {API_TOKEN: "${env:API_TOKEN}"}            # optional extra variables
+        exit_code: 0              # optional: a code or a list, default 0
+        stdout: "All \\d+ smoke tests passed"            # optional regex
+        stderr: "^$"              # optional regex
+        stdout_not: "ERROR|FATAL" # optional regex that must not match
+
+Runs without a shell unless ``shell: true``. The item's ``timeout`` (default
+10 s) bounds the run; on timeout the whole process group is killed.
+Evidence: ``command``, ``exit code``, ``duration``, the last lines of output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from pydantic_core import PydanticCustomError
+
+from ..errors import CheckFailed
+from ..registry import CheckContext, check_type
+from ..units import Regex, format_duration
+
+TAIL_LINES = 5
+
+
+@dataclass(frozen=True)
+class Command:
+    run: str | list[str]
+    shell: bool = False
+    cwd: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    exit_code: int | list[int] = 0
+    stdout: Regex | None = None
+    stderr: Regex | None = None
+    stdout_not: Regex | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.run, str) and not self.shell:
+            raise PydanticCustomError(
+                "deploycheck_invalid",
+                "'run' is a string: give a list of arguments, or set 'shell: true' to run it "
+                "through the shell")
+        if not self.run:
+            raise PydanticCustomError("deploycheck_invalid", "'run' is empty")
+
+
+def _tail(text: str) -> str:
+    lines = text.rstrip().splitlines()
+    return "\n".join(lines[-TAIL_LINES:])
+
+
+@check_type("command")
+def run(spec: Command, ctx: CheckContext) -> None:
+    """A command exits with the expected code and output."""
+    shown = spec.run if isinstance(spec.run, str) else shlex.join(spec.run)
+    ctx.record(command=shown)
+    env = {**os.environ, **spec.env} if spec.env else None
+    cwd = ctx.path(spec.cwd) if spec.cwd else ctx.rootdir
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            spec.run, shell=spec.shell, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise CheckFailed(f"cannot run {shown}: {exc.strerror or exc}") from None
+    try:
+        out, err = proc.communicate(timeout=ctx.remaining())
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        ctx.record(stdout=_tail(out), stderr=_tail(err))
+        raise CheckFailed(f"{shown}: did not finish within {format_duration(ctx.timeout)} "
+                          "(killed)") from None
+    ctx.record(**{"exit code": proc.returncode,
+                  "duration": format_duration(time.monotonic() - started)})
+    if out.strip():
+        ctx.record(stdout=_tail(out))
+    if err.strip():
+        ctx.record(stderr=_tail(err))
+    codes = spec.exit_code if isinstance(spec.exit_code, list) else [spec.exit_code]
+    if proc.returncode not in codes:
+        last = (err.strip() or out.strip()).splitlines()[-1:] or [""]
+        detail = f" ({last[0][:120]})" if last[0] else ""
+        raise CheckFailed(f"expected exit code {' or '.join(map(str, codes))}, got "
+                          f"{proc.returncode}{detail}")
+    for name, pattern, text in (("stdout", spec.stdout, out), ("stderr", spec.stderr, err)):
+        if pattern is not None and not re.search(pattern, text, re.MULTILINE):
+            raise CheckFailed(f"expected {name} to match {pattern!r}; it does not")
+    if spec.stdout_not is not None:
+        found = re.search(spec.stdout_not, out, re.MULTILINE)
+        if found:
+            line = out[: found.start()].count("\n") + 1
+            raise CheckFailed(f"expected stdout not to match {spec.stdout_not!r}; line {line} "
+                              f"does: {out.splitlines()[line - 1][:120]!r}")

@@ -1,0 +1,87 @@
+"""``python``: call a function the project writes, for what no other type covers.
+
+.. code-block:: yaml
+
+    check:
+      python:
+        function: "deploy_checks.risk:limits_within_bounds"   # required: module:function
+        kwargs: {max_position: 1000000}                       # optional keyword arguments
+
+The function passes by returning ``None``, ``True`` or a mapping of evidence
+(strings and numbers); it fails by returning ``False``, failing an ``assert``
+or raising :class:`pytest_deploycheck.CheckFailed`. A parameter named ``ctx``
+receives the :class:`~pytest_deploycheck.CheckContext` (its ``timeout`` is the
+time the function may take). The module is imported at collection, so a
+typo is a collection error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+from ..errors import CheckFailed
+from ..registry import CheckContext, check_type
+
+_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def resolve(target: str) -> Callable[..., Any]:
+    """The function named ``module:function``; a clear error if it is not there."""
+    if not _TARGET.match(target):
+        raise PydanticCustomError("deploycheck_invalid",
+                                  f"function {target!r} must look like 'package.module:function'")
+    module_name, _, name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise PydanticCustomError(
+            "deploycheck_invalid",
+            f"cannot import module {module_name!r} ({type(exc).__name__}: {exc}); is it "
+            "installed, or on sys.path (pytest's pythonpath ini option)?") from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise PydanticCustomError("deploycheck_invalid",
+                                  f"module {module_name!r} has no function {name!r}")
+    return function  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Python:
+    function: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        resolve(self.function)
+
+
+@check_type("python")
+def run(spec: Python, ctx: CheckContext) -> Mapping[str, Any] | None:
+    """Call a project function: it passes unless it returns False or raises."""
+    function = resolve(spec.function)
+    kwargs = dict(spec.kwargs)
+    if "ctx" in inspect.signature(function).parameters:
+        kwargs["ctx"] = ctx
+    ctx.record(function=spec.function)
+    try:
+        returned = function(**kwargs)
+    except CheckFailed:
+        raise
+    except AssertionError as exc:
+        raise CheckFailed(str(exc).splitlines()[0] if str(exc) else
+                          f"{spec.function} failed an assertion") from None
+    except Exception as exc:
+        raise CheckFailed(f"{spec.function} raised {type(exc).__name__}: {exc}") from None
+    if returned is False:
+        raise CheckFailed(f"{spec.function} returned False")
+    if isinstance(returned, Mapping):
+        return returned
+    if returned not in (None, True):
+        ctx.record(returned=repr(returned)[:200])
+    return None

@@ -1,0 +1,101 @@
+"""The pytest nodes: a checklist file, its sections, their items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import state as state_mod
+from .errors import ChecklistError, Problem
+from .loader import load_checklist
+from .model import Item, Result, Section
+from .runner import run_check
+
+
+class ChecklistFile(pytest.File):
+    """A YAML file with a top-level ``checklist:`` key."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        state = state_mod.get(self.config)
+        display = state.display_path(self.path)
+        try:
+            settings = state.settings()
+            text = self.path.read_text(encoding="utf-8")
+            checklist = load_checklist(text, display, settings)
+            state.claim_checklist(checklist)
+        except ChecklistError as exc:
+            raise self.CollectError(_collect_message(exc)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
+        for section in checklist.sections:
+            yield SectionCollector.from_parent(self, name=section.id, section=section)
+
+
+def _collect_message(exc: ChecklistError) -> str:
+    count = len(exc.problems)
+    head = "1 mistake" if count == 1 else f"{count} mistakes"
+    return f"deploycheck: {head} in the checklist:\n" + "\n".join(
+        f"  {p}" for p in exc.problems)
+
+
+class SectionCollector(pytest.Collector):
+    """A section of a checklist; ``ordered: true`` makes it a runbook."""
+
+    def __init__(self, *, section: Section, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.section = section
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for item in self.section.items:
+            yield ChecklistItem.from_parent(self, name=item.id, model=item)
+
+
+class ChecklistItem(pytest.Item):
+    """One checklist item: an automated check or a manual sign-off."""
+
+    def __init__(self, *, model: Item, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        state = state_mod.get(self.config)
+        for name in (model.phase, *model.tags, "manual" if model.attest else "automated"):
+            state.register_marker(name)
+            self.add_marker(name)
+        self.extra_keyword_matches.add(model.title)
+        reason = model.not_applicable_in(state.environment)
+        if reason:
+            self.add_marker(pytest.mark.skip(reason=reason))
+
+    @property
+    def section_id(self) -> str:
+        assert self.parent is not None
+        return self.parent.nodeid
+
+    def setup(self) -> None:
+        if self.model.ordered:
+            blocker = state_mod.get(self.config).blocked_by.get(self.section_id)
+            if blocker is not None:
+                raise pytest.skip.Exception(
+                    f"blocked by {blocker}: an earlier step of this ordered section did not pass",
+                    _use_item_location=True)
+
+    def runtest(self) -> None:
+        model = self.model
+        if model.attest is not None:
+            roles = ", ".join(model.attest.roles)
+            needs = (f"{model.attest.quorum} approvals by {roles}" if model.attest.quorum > 1
+                     else f"approval by {roles}")
+            result = Result("failed", f"no attestation for {model.id}: needs {needs}")
+        else:
+            result = run_check(model, state_mod.get(self.config).run_context)
+        self.stash[state_mod.RESULT] = result
+        if result.outcome == "failed":
+            pytest.fail(result.message, pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.model.location.line - 1, f"{self.nodeid}: {self.model.title}"
+
+
+__all__ = ["ChecklistFile", "ChecklistItem", "Problem", "SectionCollector"]

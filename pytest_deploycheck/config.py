@@ -1,0 +1,338 @@
+"""The project config (``checks/deploycheck.yaml``), environments, variables
+and the redaction of secrets.
+
+Example::
+
+    project: payments
+    phases: [predeploy, deploy, postdeploy, rollback]   # the default
+    default_environment: staging
+    defaults: {timeout: 10s}
+    variables: {health_path: /health}                   # shared by every environment
+    environments:
+      staging:
+        variables: {base_url: "https://staging.example.com"}
+      production:
+        variables: {base_url: "https://example.com"}
+
+In checklists, ``${name}`` is a variable of the selected environment (or a
+shared one), ``${release}``, ``${environment}`` and ``${project}`` are built
+in, and ``${env:NAME}`` reads the process environment at run time. Values read
+through ``${env:…}`` are secrets: they are redacted from every output.
+``$${…}`` is a literal ``${…}``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+
+from .errors import ChecklistError, Problem
+from .model import DEFAULT_PHASES, DEFAULT_TIMEOUT
+from .units import Duration
+from .validate import field_names, problems_from, suggest
+from .yamlsrc import Source, load
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+_NAME = re.compile(NAME_PATTERN)
+_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BUILTIN_VARIABLES = ("project", "release", "environment")
+
+Scalar = str | int | float | bool
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class EnvironmentDoc:
+    description: str = ""
+    variables: dict[str, Scalar] = field(default_factory=dict)
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class DefaultsDoc:
+    timeout: Duration = DEFAULT_TIMEOUT
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class ProjectDoc:
+    project: str = ""
+    release: str | None = None
+    phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
+    default_environment: str | None = None
+    defaults: DefaultsDoc = field(default_factory=DefaultsDoc)
+    variables: dict[str, Scalar] = field(default_factory=dict)
+    environments: dict[str, EnvironmentDoc] = field(default_factory=dict)
+
+
+_PROJECT = TypeAdapter(ProjectDoc)
+_DOCS = {(): ProjectDoc, ("defaults",): DefaultsDoc}
+
+
+@dataclass(frozen=True)
+class Project:
+    """The validated project config."""
+
+    name: str
+    phases: tuple[str, ...] = DEFAULT_PHASES
+    environments: Mapping[str, Mapping[str, Scalar]] = field(default_factory=dict)
+    variables: Mapping[str, Scalar] = field(default_factory=dict)
+    default_environment: str | None = None
+    release: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    path: str | None = None
+
+    def select(self, environment: str | None, release: str | None) -> Settings:
+        """The settings of a run in ``environment`` (None: the default)."""
+        if environment is None:
+            environment = self.default_environment
+        if environment is None:
+            if self.environments:
+                raise self._error(
+                    "no environment selected",
+                    "choose one with --deploycheck-env: " + ", ".join(self.environments),
+                )
+            environment = "default"
+        elif self.environments and environment not in self.environments:
+            raise self._error(
+                f"unknown environment {environment!r}",
+                suggest(environment, self.environments)
+                or "known environments: " + ", ".join(self.environments),
+            )
+        variables: dict[str, Scalar] = dict(self.variables)
+        variables.update(self.environments.get(environment, {}))
+        variables["project"] = self.name
+        variables["environment"] = environment
+        release = release or self.release
+        if release:
+            variables["release"] = release
+        return Settings(self, environment, release, variables)
+
+    @property
+    def environment_names(self) -> tuple[str, ...]:
+        return tuple(self.environments) or ("default",)
+
+    def _error(self, message: str, hint: str | None) -> ChecklistError:
+        return ChecklistError([Problem(self.path or "deploycheck.yaml", 1, 1, message, hint=hint)])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run uses: the project, the selected environment and its variables."""
+
+    project: Project
+    environment: str
+    release: str | None
+    variables: Mapping[str, Scalar]
+
+
+def load_project(path: Path, display: str, default_name: str) -> Project:
+    """Read the project config at ``path``; a missing file means the defaults."""
+    if not path.is_file():
+        return Project(name=default_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChecklistError([Problem(display, 1, 1, f"cannot read the config: {exc}")]) from None
+    source = load(text, display)
+    data = source.data if source.data is not None else {}
+    if not isinstance(data, dict):
+        raise ChecklistError([Problem(display, 1, 1, "the config must be a mapping of keys")])
+    try:
+        doc = _PROJECT.validate_python(data)
+    except ValidationError as exc:
+        raise ChecklistError(problems_from(exc, source, (), _config_field, _config_keys)) from None
+    problems = _check_names(doc, source)
+    if problems:
+        raise ChecklistError(problems)
+    return Project(
+        name=doc.project or default_name,
+        phases=tuple(doc.phases),
+        environments={name: dict(env.variables) for name, env in doc.environments.items()},
+        variables=dict(doc.variables),
+        default_environment=doc.default_environment,
+        release=doc.release,
+        timeout=doc.defaults.timeout,
+        path=display,
+    )
+
+
+def _config_field(path: tuple[str | int, ...]) -> tuple[str | None, str]:
+    return None, ".".join(str(p) for p in path)
+
+
+def _config_keys(path: tuple[str | int, ...]) -> list[str]:
+    if len(path) == 2 and path[0] == "environments":
+        return field_names(EnvironmentDoc)
+    return field_names(_DOCS.get(tuple(path), ProjectDoc))
+
+
+def _check_names(doc: ProjectDoc, source: Source) -> list[Problem]:
+    problems = []
+
+    def bad(path: tuple[str | int, ...], message: str, hint: str | None, key: bool = False) -> None:
+        line, column = source.mark(path, key=key)
+        problems.append(Problem(source.path, line, column, message, field=".".join(
+            str(p) for p in path), hint=hint))
+
+    if not doc.phases:
+        bad(("phases",), "at least one phase is needed", "the default is " + ", ".join(
+            DEFAULT_PHASES))
+    for n, phase in enumerate(doc.phases):
+        if not _NAME.match(phase):
+            bad(("phases", n), f"phase {phase!r} is not a valid marker name",
+                "use letters, digits, '_' and '-'")
+    for name in doc.environments:
+        if not _NAME.match(name):
+            bad(("environments", name), f"environment name {name!r} is not valid",
+                "use letters, digits, '_' and '-'", key=True)
+    if doc.default_environment is not None and doc.environments and (
+        doc.default_environment not in doc.environments
+    ):
+        bad(("default_environment",), f"unknown environment {doc.default_environment!r}",
+            suggest(doc.default_environment, doc.environments)
+            or "known environments: " + ", ".join(doc.environments))
+    for scope in [("variables",)] + [("environments", e, "variables") for e in doc.environments]:
+        names: Mapping[str, Any] = doc.variables if len(scope) == 1 else (
+            doc.environments[str(scope[1])].variables)
+        for name in names:
+            if name in BUILTIN_VARIABLES:
+                bad((*scope, name), f"variable {name!r} is built in and cannot be set here",
+                    None, key=True)
+    return problems
+
+
+# -- variables ---------------------------------------------------------------
+
+
+class UnknownVariable(Exception):
+    def __init__(self, name: str, hint: str | None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.hint = hint
+
+
+def expand(text: str, variables: Mapping[str, Scalar]) -> Any:
+    """Replace ``${name}`` in ``text`` at collection time.
+
+    ``${env:…}`` and ``$${…}`` are kept for :func:`resolve_env` at run time. A
+    text that is exactly one reference takes the variable's own type (so
+    ``port: ${port}`` stays a number).
+    """
+    if "${" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) or match.group(2).startswith("env:"):
+            return match.group(0)
+        return str(_lookup(match.group(2), variables))
+
+    whole = _REFERENCE.fullmatch(text)
+    if whole and not whole.group(1) and not whole.group(2).startswith("env:"):
+        return _lookup(whole.group(2), variables)
+    return _REFERENCE.sub(one, text)
+
+
+def _lookup(name: str, variables: Mapping[str, Scalar]) -> Scalar:
+    name = name.strip()
+    if name in variables:
+        return variables[name]
+    if name == "release":
+        raise UnknownVariable(
+            name, "no release is set: pass --deploycheck-release VERSION, set "
+            "DEPLOYCHECK_RELEASE, or 'release:' in the config")
+    candidates = [*variables]
+    raise UnknownVariable(
+        name, suggest(name, candidates)
+        or ("known variables: " + ", ".join(sorted(candidates)) if candidates else None),
+    )
+
+
+def needs_run_time(text: str) -> bool:
+    return "${env:" in text or "$${" in text
+
+
+def check_env_references(text: str) -> str | None:
+    """A message if an ``${env:…}`` reference in ``text`` is malformed."""
+    for match in _REFERENCE.finditer(text):
+        if not match.group(1) and match.group(2).startswith("env:"):
+            name = match.group(2)[4:]
+            if not _ENV_NAME.match(name):
+                return f"{match.group(0)!r} does not name an environment variable"
+    return None
+
+
+class MissingEnvironmentVariable(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"environment variable {name} is not set")
+        self.name = name
+
+
+class Secrets:
+    """Values read through ``${env:…}``; :meth:`redact` hides them in any text."""
+
+    MASK = "•••"
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._ordered: list[str] = []
+
+    def add(self, value: str) -> None:
+        if not value:
+            return
+        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        with self._lock:
+            if forms <= self._values:
+                return
+            self._values |= forms
+            self._ordered = sorted(self._values, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for value in self._ordered:
+            if value in text:
+                text = text.replace(value, self.MASK)
+        return text
+
+    def __bool__(self) -> bool:
+        return bool(self._ordered)
+
+
+def resolve_env(value: Any, environ: Mapping[str, str], secrets: Secrets) -> Any:
+    """``value`` (a spec, or anything inside one) with ``${env:NAME}`` replaced by
+    the process environment's value and ``$${…}`` by ``${…}``."""
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+
+        def one(match: re.Match[str]) -> str:
+            if match.group(1):
+                return "${" + match.group(2) + "}"
+            name = match.group(2)[4:]
+            if name not in environ:
+                raise MissingEnvironmentVariable(name)
+            secret = environ[name]
+            secrets.add(secret)
+            return secret
+
+        return _REFERENCE.sub(one, value)
+    return _map(value, lambda v: resolve_env(v, environ, secrets))
+
+
+def _map(value: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: fn(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(fn(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: fn(getattr(value, f.name)) for f in fields(value)
+                                 if f.init})
+    return value

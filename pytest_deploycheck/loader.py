@@ -1,0 +1,438 @@
+"""Checklist YAML → :class:`~pytest_deploycheck.model.Checklist`, strictly.
+
+Every mistake becomes a :class:`~pytest_deploycheck.errors.Problem` naming the
+file, line, column, item and field; all problems of a file are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass, field, is_dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from pydantic_core import PydanticCustomError
+
+from .config import (
+    Settings,
+    UnknownVariable,
+    check_env_references,
+    expand,
+    needs_run_time,
+)
+from .errors import ChecklistError, DeploycheckError, Problem
+from .model import SEVERITIES, Attest, CheckCall, Checklist, Item, Location, Retry, Section
+from .registry import REGISTRY
+from .units import Duration
+from .validate import field_names, problems_from, suggest
+from .yamlsrc import Path, Source, load
+
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+_ID = re.compile(ID_PATTERN)
+_TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# markers pytest gives meaning to, and words of -m / -k expressions
+RESERVED_TAGS = frozenset({
+    "skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings",
+    "tryfirst", "trylast", "and", "or", "not", "True", "False", "None",
+    "automated", "manual",
+})
+_CHECKLIST_KEY = re.compile(r"^checklist\s*:", re.MULTILINE)
+
+
+def _valid_id(value: str) -> str:
+    if not _ID.match(value):
+        raise PydanticCustomError(
+            "deploycheck_expected",
+            "an id of letters, digits, '-', '_' and '.' (no spaces, '::', '@' or '[')",
+        )
+    return value
+
+
+def _valid_tag(value: str) -> str:
+    if not _TAG.match(value):
+        raise PydanticCustomError(
+            "deploycheck_expected", "a tag of letters, digits, '_' and '-', starting with a letter"
+        )
+    if value in RESERVED_TAGS:
+        raise PydanticCustomError(
+            "deploycheck_invalid", f"tag {value!r} is reserved (pytest or deploycheck uses it)"
+        )
+    return value
+
+
+Id = Annotated[str, AfterValidator(_valid_id)]
+Tag = Annotated[str, AfterValidator(_valid_tag)]
+Severity = Literal["low", "medium", "high", "critical"]
+assert typing.get_args(Severity) == SEVERITIES
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class RetryDoc:
+    timeout: Duration
+    interval: Duration = 2.0
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class AttestDoc:
+    roles: Annotated[list[str], Field(min_length=1)]
+    quorum: Annotated[int, Field(ge=1)] = 1
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class Inherited:
+    """Keys a checklist and a section pass down to their items."""
+
+    phase: str | None = None
+    tags: list[Tag] = field(default_factory=list)
+    severity: Severity | None = None
+    owner: str | None = None
+    only_in: list[str] | None = None
+    except_in: list[str] = field(default_factory=list)
+    timeout: Duration | None = None
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class ItemDoc(Inherited):
+    id: Id = ""
+    title: str = ""
+    description: str = ""
+    retry: RetryDoc | None = None
+    check: dict[str, Any] | None = None
+    attest: AttestDoc | None = None
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class SectionDoc(Inherited):
+    id: Id = ""
+    title: str = ""
+    description: str = ""
+    ordered: bool = False
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class ChecklistDoc(Inherited):
+    checklist: Id = ""
+    title: str = ""
+    description: str = ""
+    sections: list[dict[str, Any]] = field(default_factory=list)
+
+
+_REQUIRED = {ChecklistDoc: ("checklist", "title", "sections"), SectionDoc: ("id", "title", "items"),
+             ItemDoc: ("id", "title")}
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {
+    doc: TypeAdapter(doc) for doc in (ChecklistDoc, SectionDoc, ItemDoc)
+}
+
+
+def is_checklist(text: str) -> bool:
+    """Cheap test: could ``text`` be a checklist (a top-level ``checklist:`` key)?"""
+    return _CHECKLIST_KEY.search(text) is not None
+
+
+class _Locator:
+    """Names the item and field a data path points into."""
+
+    def __init__(self, source: Source) -> None:
+        self.data = source.data
+
+    def __call__(self, path: Path) -> tuple[str | None, str]:
+        if len(path) >= 4 and path[0] == "sections" and path[2] == "items":
+            item = self._get(path[:4])
+            label = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(label, str) or not label:
+                label = f"#{int(path[3]) + 1} of section {self._section(path)}"
+            return label, _dotted(path[4:])
+        if len(path) >= 2 and path[0] == "sections":
+            return None, f"sections[{self._section(path)}]" + (
+                "." + _dotted(path[2:]) if len(path) > 2 else "")
+        return None, _dotted(path)
+
+    def _section(self, path: Path) -> str:
+        section = self._get(path[:2])
+        sid = section.get("id") if isinstance(section, dict) else None
+        return sid if isinstance(sid, str) and sid else f"#{int(path[1]) + 1}"
+
+    def _get(self, path: Path) -> Any:
+        node = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _doc_keys(path: Path) -> list[str]:
+    shape = [p if isinstance(p, str) else 0 for p in path]
+    if shape[-1:] == ["retry"]:
+        return field_names(RetryDoc)
+    if shape[-1:] == ["attest"]:
+        return field_names(AttestDoc)
+    return field_names({0: ChecklistDoc, 2: SectionDoc, 4: ItemDoc}.get(len(path), ItemDoc))
+
+
+def _spec_keys(spec: type) -> typing.Callable[[Path], list[str]]:
+    def keys(path: Path) -> list[str]:
+        # path is below ('sections', i, 'items', j, 'check', type)
+        current: Any = spec
+        for part in path[6:]:
+            if isinstance(part, int) or not is_dataclass(current):
+                continue
+            current = _dataclass_in(typing.get_type_hints(current).get(part))
+        return field_names(current) if is_dataclass(current) else []
+
+    return keys
+
+
+def _dataclass_in(hint: Any) -> Any:
+    if is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        found = _dataclass_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+class _Builder:
+    def __init__(self, source: Source, settings: Settings) -> None:
+        self.source = source
+        self.settings = settings
+        self.problems: list[Problem] = []
+        self.locate = _Locator(source)
+
+    def problem(self, path: Path, message: str, hint: str | None = None, *,
+                key: bool = False, field_path: Path | None = None) -> None:
+        line, column = self.source.mark(path, key=key)
+        item, field_name = self.locate(field_path if field_path is not None else path)
+        self.problems.append(Problem(self.source.path, line, column, message, item=item,
+                                     field=field_name or None, hint=hint))
+
+    # -- variables ----------------------------------------------------------
+    def interpolate(self, value: Any, path: Path, in_check: bool) -> Any:
+        if isinstance(value, str):
+            if "${" not in value:
+                return value
+            bad = check_env_references(value)
+            if bad:
+                self.problem(path, bad, "write ${env:NAME} with NAME a variable name")
+            elif not in_check and needs_run_time(value) and "${env:" in value:
+                self.problem(path, "${env:…} can only be used inside a check",
+                             "process environment variables are read when the check runs")
+            try:
+                return expand(value, self.settings.variables)
+            except UnknownVariable as exc:
+                self.problem(path, f"unknown variable ${{{exc.name}}}", exc.hint)
+                return value
+        if isinstance(value, dict):
+            for key, child in value.items():
+                inside = in_check or (len(path) == 4 and key == "check")
+                value[key] = self.interpolate(child, (*path, key), inside)
+        elif isinstance(value, list):
+            for n, child in enumerate(value):
+                value[n] = self.interpolate(child, (*path, n), in_check)
+        return value
+
+    # -- structure ----------------------------------------------------------
+    def validate(self, doc: type, path: Path) -> Any:
+        """The data at ``path`` validated as ``doc``, or None if it is not a mapping.
+
+        Problems are recorded; on errors the keys in error are dropped, so that
+        the rest can still be checked and every mistake of a file is reported.
+        """
+        data = self.locate._get(path)
+        adapter = _ADAPTERS[doc]
+        try:
+            validated = adapter.validate_python(data)
+        except ValidationError as exc:
+            self.problems += problems_from(exc, self.source, path, self.locate, _doc_keys)
+            if not isinstance(data, dict):
+                return None
+            bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+            try:
+                return adapter.validate_python({k: v for k, v in data.items() if k not in bad})
+            except ValidationError:
+                return doc()
+        for name in _REQUIRED[doc]:
+            value = data.get(name)
+            if value in (None, "", []):
+                self.problem((*path, name) if name in data else path,
+                             f"required key {name!r} is {'empty' if name in data else 'missing'}",
+                             field_path=(*path, name))
+        return validated
+
+    def build(self) -> Checklist | None:
+        data = self.source.data
+        if not isinstance(data, dict) or "checklist" not in data:
+            self.problem((), "not a checklist: the top level needs a 'checklist:' key")
+            return None
+        self.interpolate(data, (), False)
+        doc = self.validate(ChecklistDoc, ())
+        sections = []
+        seen_sections: dict[str, int] = {}
+        seen_items: dict[str, tuple[str, int]] = {}
+        for s in range(len(doc.sections)):
+            spath: Path = ("sections", s)
+            sdoc = self.validate(SectionDoc, spath)
+            if sdoc is None:
+                continue
+            if sdoc.id in seen_sections:
+                self.problem((*spath, "id"), f"duplicate section id {sdoc.id!r}",
+                             f"it is already used on line {seen_sections[sdoc.id]}")
+            seen_sections.setdefault(sdoc.id, self.source.mark((*spath, "id"))[0])
+            items = []
+            for i in range(len(sdoc.items)):
+                ipath: Path = (*spath, "items", i)
+                idoc = self.validate(ItemDoc, ipath)
+                if idoc is None:
+                    continue
+                if idoc.id in seen_items:
+                    where = seen_items[idoc.id]
+                    self.problem((*ipath, "id"), f"duplicate item id {idoc.id!r}",
+                                 f"it is already used in section {where[0]!r} on line "
+                                 f"{where[1]}; item ids are unique in a checklist")
+                seen_items.setdefault(idoc.id, (sdoc.id, self.source.mark((*ipath, "id"))[0]))
+                item = self.item(doc, sdoc, idoc, ipath)
+                if item is not None:
+                    items.append(item)
+            line, column = self.source.mark(spath)
+            sections.append(Section(sdoc.id, sdoc.title, sdoc.ordered,
+                                    Location(self.source.path, line, column), tuple(items)))
+        line, column = self.source.mark(())
+        return Checklist(doc.checklist, doc.title, self.source.path,
+                         Location(self.source.path, line, column), doc.description,
+                         tuple(sections))
+
+    def inherit(self, path: Path, *docs: Inherited) -> dict[str, Any]:
+        """Effective inherited keys: the most specific doc that sets one wins;
+        tags add up."""
+        out: dict[str, Any] = {"tags": []}
+        for doc in docs:
+            for name in ("phase", "severity", "owner", "only_in", "timeout"):
+                if getattr(doc, name) is not None:
+                    out[name] = getattr(doc, name)
+            out["except_in"] = [*out.get("except_in", []), *doc.except_in]
+            out["tags"] = [*out["tags"], *(t for t in doc.tags if t not in out["tags"])]
+        return out
+
+    def item(self, cdoc: ChecklistDoc, sdoc: SectionDoc, idoc: ItemDoc, path: Path) -> Item | None:
+        before = len(self.problems)
+        eff = self.inherit(path, cdoc, sdoc, idoc)
+        phase = eff.get("phase")
+        phases = self.settings.project.phases
+        if phase is None:
+            self.problem(path, "no phase", "set 'phase' on the item, its section or the "
+                         "checklist: one of " + ", ".join(phases), field_path=(*path, "phase"))
+        elif phase not in phases:
+            where = self.where_set(path, "phase", phase)
+            self.problem(where, f"unknown phase {phase!r}",
+                         suggest(phase, phases) or "known phases: " + ", ".join(phases),
+                         field_path=(*path, "phase"))
+        envs = self.settings.project.environment_names
+        for key in ("only_in", "except_in"):
+            for env in eff.get(key) or []:
+                if env not in envs:
+                    self.problem(self.where_set(path, key, env), f"unknown environment {env!r}",
+                                 suggest(env, envs) or "known environments: " + ", ".join(envs),
+                                 field_path=(*path, key))
+        check = None
+        if (idoc.check is None) == (idoc.attest is None):
+            self.problem(path, "an item needs exactly one of 'check' (automated) or 'attest' "
+                         "(manual)", field_path=(*path, "check"))
+        elif idoc.check is not None:
+            check = self.check(idoc.check, (*path, "check"))
+        if len(self.problems) > before or phase is None:
+            return None
+        line, column = self.source.mark(path)
+        return Item(
+            checklist=cdoc.checklist, section=sdoc.id, id=idoc.id, title=idoc.title,
+            phase=phase, location=Location(self.source.path, line, column),
+            description=idoc.description, tags=tuple(eff["tags"]),
+            severity=eff.get("severity") or "medium", owner=eff.get("owner"),
+            only_in=tuple(eff["only_in"]) if eff.get("only_in") is not None else None,
+            except_in=tuple(eff["except_in"]),
+            retry=Retry(idoc.retry.timeout, idoc.retry.interval) if idoc.retry else None,
+            timeout=eff.get("timeout") or self.settings.project.timeout,
+            check=check,
+            attest=Attest(tuple(idoc.attest.roles), idoc.attest.quorum) if idoc.attest else None,
+            ordered=sdoc.ordered,
+        )
+
+    def where_set(self, path: Path, key: str, value: Any) -> Path:
+        """The path of the checklist, section or item key that set an inherited value."""
+        for scope in (path, path[:2], ()):
+            node = self.locate._get(scope)
+            if isinstance(node, dict) and key in node:
+                found = node[key]
+                if found == value:
+                    return (*scope, key)
+                if isinstance(found, list) and value in found:
+                    return (*scope, key, found.index(value))
+        return path
+
+    def check(self, raw: dict[str, Any], path: Path) -> CheckCall | None:
+        if len(raw) != 1:
+            names = ", ".join(raw) or "none"
+            self.problem(path, f"a check names exactly one check type, found {len(raw)}: {names}",
+                         "known check types: " + ", ".join(REGISTRY.names()))
+            return None
+        (name, params), = raw.items()
+        try:
+            check_type = REGISTRY.get(name)
+        except (DeploycheckError, ImportError) as exc:
+            self.problem((*path, name), f"check type {name!r} could not be loaded: {exc}",
+                         key=True)
+            return None
+        if check_type is None:
+            hint = suggest(name, REGISTRY.names())
+            known = "known check types: " + ", ".join(REGISTRY.names())
+            self.problem((*path, name), f"unknown check type {name!r}",
+                         f"{hint} {known}" if hint else known, key=True)
+            return None
+        if params is None:
+            params = {}
+        try:
+            spec = check_type.adapter.validate_python(params)
+        except ValidationError as exc:
+            self.problems += problems_from(exc, self.source, (*path, name), self.locate,
+                                           _spec_keys(check_type.spec))
+            return None
+        return CheckCall(name, spec, check_type.read_only, _mentions_run_time(params))
+
+
+def _mentions_run_time(value: Any) -> bool:
+    if isinstance(value, str):
+        return needs_run_time(value)
+    if isinstance(value, dict):
+        return any(_mentions_run_time(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_run_time(v) for v in value)
+    return False
+
+
+def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
+    """Parse and validate one checklist file (``path`` as shown to users)."""
+    source = load(text, path)
+    builder = _Builder(source, settings)
+    checklist = builder.build()
+    if builder.problems or checklist is None:
+        raise ChecklistError(sorted(builder.problems, key=lambda p: (p.line, p.column)))
+    return checklist
+
+
+__all__ = ["ChecklistDoc", "ItemDoc", "SectionDoc", "is_checklist", "load_checklist"]

@@ -1,0 +1,120 @@
+"""The checklist as plain, frozen data: what the loader builds and the rest reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import EvidenceValue
+
+Outcome = Literal["passed", "failed"]
+SEVERITIES = ("low", "medium", "high", "critical")
+DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Poll: re-run the check every ``interval`` seconds until it passes or
+    ``timeout`` seconds have gone by."""
+
+    timeout: float
+    interval: float
+
+
+@dataclass(frozen=True)
+class CheckCall:
+    """The automated part of an item: a check type and its validated spec."""
+
+    type: str
+    spec: Any
+    read_only: bool
+    uses_env: bool = False  # the spec holds ${env:…} references, resolved at run time
+
+
+@dataclass(frozen=True)
+class Attest:
+    """The manual part of an item: who must sign off."""
+
+    roles: tuple[str, ...]
+    quorum: int = 1
+
+
+@dataclass(frozen=True)
+class Item:
+    checklist: str
+    section: str
+    id: str
+    title: str
+    phase: str
+    location: Location
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    severity: str = "medium"
+    owner: str | None = None
+    only_in: tuple[str, ...] | None = None
+    except_in: tuple[str, ...] = ()
+    retry: Retry | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    check: CheckCall | None = None
+    attest: Attest | None = None
+    ordered: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``manual``, or the check type's name."""
+        return self.check.type if self.check is not None else "manual"
+
+    def not_applicable_in(self, environment: str) -> str | None:
+        """Why the item does not apply in ``environment``, or None if it does."""
+        if self.only_in is not None and environment not in self.only_in:
+            return (f"not applicable in environment {environment!r} "
+                    f"(only in {', '.join(self.only_in)})")
+        if environment in self.except_in:
+            return f"not applicable in environment {environment!r} (excluded by except_in)"
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    ordered: bool
+    location: Location
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    path: str
+    location: Location
+    description: str = ""
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What running one item found. Evidence holds only strings and numbers."""
+
+    outcome: Outcome
+    message: str = ""
+    evidence: Mapping[str, EvidenceValue] = field(default_factory=dict)
+    attempts: int = 1
+    duration: float = 0.0

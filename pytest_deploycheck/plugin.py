@@ -1,0 +1,125 @@
+"""The pytest11 entry point: options, markers, collection of checklist files.
+
+Thin on purpose: the work happens in plain modules (loader, runner, config).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from . import state as state_mod
+from .collect import ChecklistFile, ChecklistItem
+from .loader import is_checklist
+from .model import DEFAULT_PHASES
+from .units import format_duration
+
+_PHASE_HELP = {
+    "predeploy": "pre-deployment gate: what must hold before deploying",
+    "deploy": "deployment: checks during the deployment itself",
+    "postdeploy": "post-deployment validation",
+    "rollback": "rollback runbook",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("deploycheck", "deployment checklists (pytest-deploycheck)")
+    group.addoption(
+        "--deploycheck-env", dest="deploycheck_env", metavar="NAME", default=None,
+        help="environment to check, as named in the project config "
+             f"(also ${state_mod.ENVIRONMENT_ENV} or ini deploycheck_env)",
+    )
+    group.addoption(
+        "--deploycheck-release", dest="deploycheck_release", metavar="VERSION", default=None,
+        help=f"release being deployed, for ${{release}} (also ${state_mod.RELEASE_ENV} "
+             "or ini deploycheck_release)",
+    )
+    parser.addini("deploycheck_paths", type="args", default=["checks"],
+                  help="where checklists live, relative to the root dir (default: checks)")
+    parser.addini("deploycheck_config", type="string", default="checks/deploycheck.yaml",
+                  help="the project config (default: checks/deploycheck.yaml)")
+    parser.addini("deploycheck_env", type="string", default="",
+                  help="default environment to check")
+    parser.addini("deploycheck_release", type="string", default="",
+                  help="default release")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = state_mod.State(config)
+    config.stash[state_mod.STATE] = state
+    phases = state.project.phases if state.project else DEFAULT_PHASES
+    for phase in phases:
+        help_text = _PHASE_HELP.get(phase, "deployment phase")
+        config.addinivalue_line("markers", f"{phase}: deploycheck phase — {help_text}")
+        state.register_marker(phase)
+    config.addinivalue_line("markers", "automated: checklist item checked by a probe")
+    config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
+    state.register_marker("automated")
+    state.register_marker("manual")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    state = state_mod.get(parent.config)
+    if not (state.wants(file_path) or parent.session.isinitpath(file_path)):
+        return None
+    try:
+        head = file_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not is_checklist(head):
+        return None
+    return ChecklistFile.from_parent(parent, path=file_path)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = state_mod.get(config)
+    if state.project is None or not any(p.is_dir() for p in state.paths):
+        return None
+    try:
+        settings = state.settings()
+    except Exception:
+        return None
+    release = settings.release or "(not set)"
+    return (f"deploycheck: project {settings.project.name}, environment "
+            f"{settings.environment}, release {release}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if not isinstance(item, ChecklistItem):
+        return report
+    state = state_mod.get(item.config)
+    model = item.model
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        report.user_properties.extend([
+            ("phase", model.phase), ("section", model.section), ("kind", model.kind),
+        ])
+    result = item.stash.get(state_mod.RESULT, None)
+    if report.when == "call" and result is not None:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if report.failed and crash is not None:
+            crash.message = result.message  # the short summary: no "Failed: " prefix
+        if result.evidence:
+            lines = [f"{k}: {v}" for k, v in result.evidence.items()]
+            report.sections.append(("evidence", "\n".join(lines)))
+            report.user_properties.extend((f"evidence.{k}", str(v))
+                                          for k, v in result.evidence.items())
+        report.user_properties.append(("duration", format_duration(result.duration)))
+    if model.ordered and report.failed:
+        state.blocked_by.setdefault(item.section_id, model.id)
+    secrets = state.run_context.secrets
+    if secrets:
+        report.sections = [(t, secrets.redact(c)) for t, c in report.sections]
+        report.user_properties = [(k, secrets.redact(str(v))) for k, v in report.user_properties]
+        if report.longrepr is not None:
+            text = str(report.longrepr)
+            if secrets.redact(text) != text:
+                report.longrepr = secrets.redact(text)
+    return report

@@ -1,0 +1,99 @@
+"""What one pytest run of deploycheck keeps: config, settings, secrets, order state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .config import Project, Settings, load_project
+from .errors import ChecklistError, Problem
+from .model import Checklist, Result
+from .runner import RunContext
+
+RESULT = pytest.StashKey[Result]()
+STATE = pytest.StashKey["State"]()
+
+RELEASE_ENV = "DEPLOYCHECK_RELEASE"
+ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
+
+
+class State:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.rootdir = config.rootpath
+        self.paths = [self.rootdir / p for p in config.getini("deploycheck_paths")]
+        config_path = self.rootdir / str(config.getini("deploycheck_config"))
+        self._project: Project | None = None
+        self._project_error: ChecklistError | None = None
+        try:
+            self._project = load_project(config_path, self.display_path(config_path),
+                                         self.rootdir.name)
+        except ChecklistError as exc:
+            self._project_error = exc
+        self.requested_environment: str | None = (
+            config.getoption("deploycheck_env") or os.environ.get(ENVIRONMENT_ENV)
+            or config.getini("deploycheck_env") or None)
+        self.requested_release: str | None = (
+            config.getoption("deploycheck_release") or os.environ.get(RELEASE_ENV)
+            or config.getini("deploycheck_release") or None)
+        self._settings: Settings | None = None
+        self._registered_markers: set[str] = set()
+        self.checklists: dict[str, str] = {}
+        self.blocked_by: dict[str, str] = {}
+        self._run_context: RunContext | None = None
+
+    @property
+    def project(self) -> Project | None:
+        return self._project
+
+    def settings(self) -> Settings:
+        """The run's settings, or the config's mistakes as a ChecklistError."""
+        if self._project_error is not None:
+            raise self._project_error
+        if self._settings is None:
+            assert self._project is not None
+            self._settings = self._project.select(self.requested_environment,
+                                                  self.requested_release)
+        return self._settings
+
+    @property
+    def environment(self) -> str:
+        return self.settings().environment
+
+    @property
+    def run_context(self) -> RunContext:
+        if self._run_context is None:
+            settings = self.settings()
+            self._run_context = RunContext(self.rootdir, settings.environment, settings.release)
+        return self._run_context
+
+    def display_path(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.rootdir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def wants(self, path: Path) -> bool:
+        return any(path.is_relative_to(p) for p in self.paths)
+
+    def claim_checklist(self, checklist: Checklist) -> None:
+        other = self.checklists.setdefault(checklist.id, checklist.path)
+        if other != checklist.path:
+            loc = checklist.location
+            raise ChecklistError([Problem(
+                loc.path, loc.line, loc.column, f"duplicate checklist id {checklist.id!r}",
+                field="checklist", hint=f"{other} already uses it; checklist ids are unique "
+                "in a project")])
+
+    def register_marker(self, name: str) -> None:
+        if name not in self._registered_markers:
+            self._registered_markers.add(name)
+            registered = {line.split(":")[0].strip() for line in self.config.getini("markers")}
+            if name not in registered:
+                self.config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
+
+
+def get(config: pytest.Config) -> State:
+    return config.stash[STATE]

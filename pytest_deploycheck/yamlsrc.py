@@ -1,0 +1,148 @@
+"""Strict YAML reading that keeps where every key and value came from.
+
+The text is composed with PyYAML's C loader where available (libyaml), then
+turned into plain Python values by walking the node tree, which lets us:
+
+- keep the line and column of every key and value (``Source.mark``),
+- reject duplicate keys (PyYAML silently keeps the last one),
+- reject tags (``!!python/object``…), anchors/aliases and merge keys,
+- keep mapping keys as the text the user wrote.
+
+Timestamps stay text; numbers, booleans and null follow YAML 1.1 as PyYAML
+resolves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ChecklistError, Problem
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SCALARS = {
+    "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _CONSTRUCTOR.construct_yaml_null,
+}
+
+
+@dataclass
+class Source:
+    """A parsed YAML file: its data and the position of everything in it."""
+
+    path: str
+    data: Any
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def mark(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``path`` (or its key), else of
+        the nearest enclosing value."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for n in range(len(path), -1, -1):
+            found = self.values.get(path[:n])
+            if found is not None:
+                return found
+        return (1, 1)
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _tag_problem(path: str, node: yaml.Node, tag: str) -> Problem:
+    line, column = _pos(node)
+    return Problem(
+        path, line, column,
+        f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed",
+        hint="write plain values; tags such as !!python/object are never loaded",
+    )
+
+
+def load(text: str, path: str) -> Source:
+    """Parse ``text`` (the file at ``path``, as shown to users) strictly."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ChecklistError(
+            [Problem(path, line, column, f"invalid YAML: {what}", hint="fix the YAML syntax")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ChecklistError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
+    source = Source(path, None)
+    if root is None:
+        return source
+    problems: list[Problem] = []
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, here: Path) -> Any:
+        if id(node) in seen:
+            line, column = _pos(node)
+            problems.append(Problem(path, line, column, "YAML aliases (*name) are not allowed",
+                                    hint="repeat the value instead of using an anchor"))
+            return None
+        seen.add(id(node))
+        source.values[here] = _pos(node)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                problems.append(_tag_problem(path, node, node.tag))
+                return None
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
+                    _STR, *_SCALARS, _TIMESTAMP
+                ):
+                    line, column = _pos(key_node)
+                    msg = ("merge keys (<<) are not supported" if key_node.tag.endswith(":merge")
+                           else "a key must be plain text")
+                    problems.append(Problem(path, line, column, msg))
+                    continue
+                key = key_node.value
+                if key in result:
+                    line, column = _pos(key_node)
+                    first = source.keys[(*here, key)]
+                    problems.append(Problem(
+                        path, line, column, f"duplicate key {key!r}",
+                        hint=f"it is already set on line {first[0]}; keep one",
+                    ))
+                    continue
+                source.keys[(*here, key)] = _pos(key_node)
+                result[key] = walk(value_node, (*here, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                problems.append(_tag_problem(path, node, node.tag))
+                return None
+            return [walk(child, (*here, i)) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag in (_STR, _TIMESTAMP):
+            return node.value
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            problems.append(_tag_problem(path, node, node.tag))
+            return None
+        return construct(node)
+
+    source.data = walk(root, ())
+    if problems:
+        raise ChecklistError(problems)
+    return source
