@@ -8,7 +8,7 @@ Public API for projects that add their own check types (see
 
 from __future__ import annotations
 
-from .errors import ChecklistError, CheckFailed, DeploycheckError, Problem, RegistryError
+from .errors import CheckFailed, ChecklistError, DeploycheckError, Problem, RegistryError
 from .registry import CheckContext, check_type
 from .units import Duration, Size
 

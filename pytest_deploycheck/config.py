@@ -74,7 +74,7 @@ class ProjectDoc:
 
 
 _PROJECT = TypeAdapter(ProjectDoc)
-_DOCS = {(): ProjectDoc, ("defaults",): DefaultsDoc}
+_DOCS: dict[tuple[str, ...], type] = {(): ProjectDoc, ("defaults",): DefaultsDoc}
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ class Project:
         """The settings of a run in ``environment`` (None: the default)."""
         if environment is None:
             environment = self.default_environment
+        if environment is None and len(self.environments) == 1:
+            environment = next(iter(self.environments))
         if environment is None:
             if self.environments:
                 raise self._error(
@@ -172,7 +174,7 @@ def _config_field(path: tuple[str | int, ...]) -> tuple[str | None, str]:
 def _config_keys(path: tuple[str | int, ...]) -> list[str]:
     if len(path) == 2 and path[0] == "environments":
         return field_names(EnvironmentDoc)
-    return field_names(_DOCS.get(tuple(path), ProjectDoc))
+    return field_names(_DOCS.get(tuple(str(p) for p in path), ProjectDoc))
 
 
 def _check_names(doc: ProjectDoc, source: Source) -> list[Problem]:

@@ -32,7 +32,6 @@ import time
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,10 +97,7 @@ class CheckType:
     read_only: bool
     summary: str
     origin: str
-
-    @cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.spec)
+    adapter: TypeAdapter[Any]
 
 
 class Registry:
@@ -143,6 +139,11 @@ class Registry:
         return found
 
     def register(self, check: CheckType) -> None:
+        builtin = _BUILTINS.get(check.name)
+        if builtin is not None and not check.origin.startswith(builtin + "."):
+            raise RegistryError(
+                f"check type {check.name!r} is defined twice: it is built in "
+                f"({builtin}), so {check.origin} needs another name")
         with self._lock:
             existing = self._types.get(check.name)
             if existing is not None and existing.origin != check.origin:
@@ -169,8 +170,14 @@ def check_type(
     def decorate(run: F) -> F:
         spec_type = spec
         if spec_type is None:
-            hints = typing.get_type_hints(run)
-            params = [p for p in run.__code__.co_varnames[: run.__code__.co_argcount]]
+            try:
+                hints = typing.get_type_hints(run)
+            except NameError as exc:
+                raise RegistryError(
+                    f"check type {name!r}: cannot resolve the annotations of "
+                    f"{run.__qualname__} ({exc}); define the spec at module level or pass "
+                    "spec=…") from None
+            params = list(run.__code__.co_varnames[: run.__code__.co_argcount])
             spec_type = hints.get(params[0]) if params else None
         if spec_type is None or not dataclasses.is_dataclass(spec_type):
             raise RegistryError(
@@ -189,6 +196,8 @@ def check_type(
                 read_only=read_only,
                 summary=summary[0] if summary else "",
                 origin=f"{run.__module__}.{run.__qualname__}",
+                # built now, while the spec's module is importable, so names resolve
+                adapter=TypeAdapter(spec_type),
             )
         )
         return run

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import MissingEnvironmentVariable, Secrets, resolve_env
 from .errors import CheckFailed, EvidenceValue
-from .model import Item, Result
+from .model import Item, Outcome, Result
 from .registry import REGISTRY, CheckContext
 from .units import format_duration
 
@@ -66,6 +66,7 @@ def run_check(item: Item, run: RunContext) -> Result:
         history.append(f"attempt {attempts}: {message}")
         time.sleep(item.retry.interval)
     duration = time.monotonic() - started
+    verdict: Outcome = "passed" if outcome == "passed" else "failed"
     if item.retry:
         evidence["attempts"] = attempts
         if history:
@@ -77,7 +78,7 @@ def run_check(item: Item, run: RunContext) -> Result:
         message = run.secrets.redact(message)
         evidence = {k: run.secrets.redact(v) if isinstance(v, str) else v
                     for k, v in evidence.items()}
-    return Result(outcome, message, evidence, attempts, duration)
+    return Result(verdict, message, evidence, attempts, duration)
 
 
 def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[str, str]:

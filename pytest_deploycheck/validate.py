@@ -50,7 +50,9 @@ ItemLocator = Callable[[Path], tuple[str | None, str]]
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
     """``did you mean 'x'?`` for the closest choice, if one is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6) or [
+        o for o in options if word and (o.startswith(word) or word.startswith(o))][:1]
     return f"did you mean {close[0]!r}?" if close else None
 
 
@@ -81,10 +83,9 @@ def _follow(data: Any, loc: Sequence[str | int]) -> Path:
     here: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-            here.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        inside = (part in node) if isinstance(node, dict) else (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if inside:
             node = node[part]
             here.append(part)
     return tuple(here)
@@ -112,8 +113,8 @@ def problems_from(
     problems = []
     for (path, missing), errors in grouped.items():
         item, field = locate(path)
-        error = errors[0]
-        kind = error["type"]
+        first = errors[0]
+        kind = first["type"]
         if kind in ("unexpected_keyword_argument", "extra_forbidden"):
             word = str(path[-1])
             problems.append(_problem(
@@ -129,7 +130,7 @@ def problems_from(
                 source, path, item, sub, f"missing required key {name!r}", None,
             ))
         else:
-            value = error.get("input")
+            value = first.get("input")
             wanted = []
             for e in errors:
                 if e["type"] == "literal_error":

@@ -117,16 +117,17 @@ def load(text: str, path: str) -> Source:
                     problems.append(Problem(path, line, column, msg))
                     continue
                 key = key_node.value
+                child: Path = (*here, key)
                 if key in result:
                     line, column = _pos(key_node)
-                    first = source.keys[(*here, key)]
+                    first = source.keys[child]
                     problems.append(Problem(
                         path, line, column, f"duplicate key {key!r}",
                         hint=f"it is already set on line {first[0]}; keep one",
                     ))
                     continue
-                source.keys[(*here, key)] = _pos(key_node)
-                result[key] = walk(value_node, (*here, key))
+                source.keys[child] = _pos(key_node)
+                result[key] = walk(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:

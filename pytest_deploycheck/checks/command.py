@@ -21,6 +21,7 @@ Evidence: ``command``, ``exit code``, ``duration``, the last lines of output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -83,10 +84,8 @@ def run(spec: Command, ctx: CheckContext) -> None:
     try:
         out, err = proc.communicate(timeout=ctx.remaining())
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         out, err = proc.communicate()
         ctx.record(stdout=_tail(out), stderr=_tail(err))
         raise CheckFailed(f"{shown}: did not finish within {format_duration(ctx.timeout)} "
@@ -105,10 +104,10 @@ def run(spec: Command, ctx: CheckContext) -> None:
                           f"{proc.returncode}{detail}")
     for name, pattern, text in (("stdout", spec.stdout, out), ("stderr", spec.stderr, err)):
         if pattern is not None and not re.search(pattern, text, re.MULTILINE):
-            raise CheckFailed(f"expected {name} to match {pattern!r}; it does not")
+            raise CheckFailed(f"expected {name} to match '{pattern}'; it does not")
     if spec.stdout_not is not None:
         found = re.search(spec.stdout_not, out, re.MULTILINE)
         if found:
             line = out[: found.start()].count("\n") + 1
-            raise CheckFailed(f"expected stdout not to match {spec.stdout_not!r}; line {line} "
+            raise CheckFailed(f"expected stdout not to match '{spec.stdout_not}'; line {line} "
                               f"does: {out.splitlines()[line - 1][:120]!r}")

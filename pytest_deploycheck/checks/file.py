@@ -98,4 +98,4 @@ def run(spec: File, ctx: CheckContext) -> None:
     if spec.contains is not None and spec.contains not in text:
         raise CheckFailed(f"expected {path.name} to contain {spec.contains!r}; it does not")
     if spec.matches is not None and not re.search(spec.matches, text, re.MULTILINE):
-        raise CheckFailed(f"expected {path.name} to match {spec.matches!r}; it does not")
+        raise CheckFailed(f"expected {path.name} to match '{spec.matches}'; it does not")

@@ -91,9 +91,9 @@ def json_path_parts(path: str) -> list[str | int] | None:
 def _lookup(document: Any, path: str) -> tuple[bool, Any]:
     node = document
     for part in json_path_parts(path) or []:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
             node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             return False, None
@@ -143,7 +143,7 @@ def run(spec: Http, ctx: CheckContext) -> None:
         latency = time.monotonic() - started
         with response:
             content = bytearray()
-            for chunk in response.iter_content(64 * 1024):
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 content += chunk
                 if time.monotonic() > ctx.deadline:
                     raise CheckFailed(f"timed out after {format_duration(ctx.timeout)} "
@@ -167,9 +167,9 @@ def run(spec: Http, ctx: CheckContext) -> None:
     for name, pattern in spec.response_headers.items():
         value = response.headers.get(name)
         if value is None or not re.search(pattern, value):
-            raise CheckFailed(f"expected header {name} matching {pattern!r}, got "
+            raise CheckFailed(f"expected header {name} matching '{pattern}', got "
                               f"{value!r}" if value is not None else
-                              f"expected header {name} matching {pattern!r}, it is missing")
+                              f"expected header {name} matching '{pattern}', it is missing")
     text = content.decode(response.encoding or "utf-8", errors="replace")
     contains = [spec.contains] if isinstance(spec.contains, str) else spec.contains or []
     for needle in contains:
@@ -177,7 +177,7 @@ def run(spec: Http, ctx: CheckContext) -> None:
             raise CheckFailed(f"expected the body to contain {needle!r}; it does not "
                               f"(starts {text[:80]!r})")
     if spec.matches is not None and not re.search(spec.matches, text):
-        raise CheckFailed(f"expected the body to match {spec.matches!r}; it does not "
+        raise CheckFailed(f"expected the body to match '{spec.matches}'; it does not "
                           f"(starts {text[:80]!r})")
     if spec.json_path:
         try:
@@ -189,5 +189,5 @@ def run(spec: Http, ctx: CheckContext) -> None:
             found, value = _lookup(document, path)
             if not found:
                 raise CheckFailed(f"expected {path} == {want!r}, but {path} is not in the body")
-            if value != want or type(value) is bool and type(want) is not bool:
+            if value != want or (type(value) is bool and type(want) is not bool):
                 raise CheckFailed(f"expected {path} == {want!r}, got {value!r}")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import os
+import ssl
+import textwrap
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from servers import LoopbackServer, serve
+
+from pytest_deploycheck.registry import REGISTRY
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Load every built-in check type now: pytester's in-process runs drop modules first
+# imported during a run, and some libraries (psutil) cannot be imported twice.
+for _name in REGISTRY.names():
+    REGISTRY.get(_name)
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[LoopbackServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def https_server(tls_ca: trustme.CA) -> Iterator[LoopbackServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    with serve(context) as server:
+        yield server
+
+
+class Project:
+    """A throwaway project for pytester: checklists under checks/, a config."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        pytester.makeini("[pytest]\n")
+        (pytester.path / "checks").mkdir()
+
+    @property
+    def path(self) -> Path:
+        return self.pytester.path
+
+    def config(self, text: str) -> Path:
+        return self.write("checks/deploycheck.yaml", text)
+
+    def checklist(self, text: str, name: str = "app") -> Path:
+        return self.write(f"checks/{name}.yaml", text)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    def run(self, *args: str) -> pytest.RunResult:
+        return self.pytester.runpytest("-p", "no:randomly", *args)
+
+    def run_subprocess(self, *args: str) -> pytest.RunResult:
+        return self.pytester.runpytest_subprocess(*args)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Project:
+    return Project(pytester)
+
+
+def one_item(check: str, *, extra: str = "", phase: str = "predeploy") -> str:
+    """A checklist with one automated item whose check is ``check`` (YAML flow)."""
+    return f"""
+        checklist: app
+        title: App
+        phase: {phase}
+        sections:
+          - id: main
+            title: Main
+            items:
+              - id: probe
+                title: The probe
+                check: {check}
+                {extra}
+        """
+
+
+def assert_clean(result: pytest.RunResult) -> None:
+    """No traceback and no INTERNALERROR reached the user."""
+    text = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in text
+    assert "INTERNALERROR" not in text
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """In CI a skipped test (a real part missing) is a failure."""
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every real part must be present: " \
+                          f"{report.longrepr}"
+    return report

@@ -1,0 +1,130 @@
+"""Real servers on loopback for the tests: HTTP(S) with scripted behaviour."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+OK_BODY = {"status": "ok", "version": "1.4.0", "checks": [{"name": "db", "up": True}]}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes:
+
+    /ok                 200 JSON (OK_BODY)
+    /status/N           status N
+    /slow/S             waits S seconds, then 200
+    /trickle            headers at once, then one body byte every 0.2 s for 5 s
+    /redirect           302 to /ok
+    /badjson            200 with an invalid JSON body
+    /reset              resets the connection without answering
+    /flaky/KEY/N        503 for the first N requests of KEY, then 200
+    """
+
+    server: LoopbackServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, dict(self.headers)))
+        parts = self.path.split("?")[0].strip("/").split("/")
+        route = parts[0]
+        if route == "ok":
+            self._send(200, json.dumps(OK_BODY).encode(), "application/json")
+        elif route == "status":
+            self._send(int(parts[1]), b"status " + parts[1].encode())
+        elif route == "slow":
+            time.sleep(float(parts[1]))
+            self._send(200, b"finally")
+        elif route == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Length", "25")
+            self.end_headers()
+            for _ in range(25):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        elif route == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif route == "badjson":
+            self._send(200, b"{not json", "application/json")
+        elif route == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif route == "flaky":
+            key, failures = parts[1], int(parts[2])
+            count = self.server.counts.get(key, 0) + 1
+            self.server.counts[key] = count
+            if count <= failures:
+                self._send(503, b"not yet")
+            else:
+                self._send(200, b"ready")
+        else:
+            self._send(404, b"no such route")
+
+    do_POST = do_GET
+    do_HEAD = do_GET
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        self.counts: dict[str, int] = {}
+        self.scheme = "http"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that give up early (timeouts under test) are expected
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+
+
+@contextmanager
+def serve(context: ssl.SSLContext | None = None) -> Iterator[LoopbackServer]:
+    server = LoopbackServer()
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.scheme = "https"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -1,0 +1,181 @@
+"""Items carry their phase, tags and kind as markers; -m and -k select them."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Project
+
+CHECKLIST = """
+    checklist: release
+    title: Release
+    phase: predeploy
+    tags: [general]
+    sections:
+      - id: review
+        title: Code review
+        items:
+          - id: code-reviewed
+            title: All code reviewed and approved
+            attest: {roles: [dev-lead]}
+          - id: readme-present
+            title: README present
+            tags: [docs]
+            check: {file: {path: checks/app.yaml}}
+      - id: security
+        title: Security
+        tags: [security]
+        items:
+          - id: secrets-in-env
+            title: All secrets in environment variables
+            check: {env: {names: [PATH]}}
+          - id: security-signoff
+            title: Security sign-off
+            attest: {roles: [security-lead]}
+      - id: validation
+        title: Post-deployment validation
+        phase: postdeploy
+        items:
+          - id: disk-ok
+            title: Disk space adequate
+            check: {disk: {min_free: 1MB}}
+          - id: python-ok
+            title: Interpreter answers
+            check: {command: {run: [python3, -c, "print('ok')"], stdout: ok}}
+    """
+
+
+@pytest.fixture
+def release(project: Project) -> Project:
+    project.checklist(CHECKLIST)
+    return project
+
+
+def test_node_ids_come_from_file_section_and_item_ids(release: Project) -> None:
+    result = release.run("--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "checks/app.yaml::review::code-reviewed",
+        "checks/app.yaml::review::readme-present",
+        "checks/app.yaml::security::secrets-in-env",
+        "checks/app.yaml::security::security-signoff",
+        "checks/app.yaml::validation::disk-ok",
+        "checks/app.yaml::validation::python-ok",
+    ])
+
+
+def test_phase_marker_selects_only_that_phase(release: Project) -> None:
+    result = release.run("-m", "predeploy", "-v")
+    result.assert_outcomes(passed=2, failed=2, deselected=2)
+    assert "disk-ok" not in result.stdout.str()
+
+
+def test_phase_and_manual_select_the_manual_items_of_the_phase(release: Project) -> None:
+    result = release.run("-m", "predeploy and manual", "-v")
+    result.assert_outcomes(failed=2, deselected=4)
+    result.stdout.fnmatch_lines(["*code-reviewed FAILED*", "*security-signoff FAILED*"])
+
+
+def test_strict_markers_accept_phases_tags_and_kinds(release: Project) -> None:
+    result = release.run("--strict-markers", "-m", "postdeploy")
+    result.assert_outcomes(passed=2, deselected=4)
+    assert result.ret == 0
+
+
+def test_tags_inherit_and_select(release: Project) -> None:
+    result = release.run("-m", "security and automated", "-v")
+    result.assert_outcomes(passed=1, deselected=5)
+    result.stdout.fnmatch_lines(["*secrets-in-env PASSED*"])
+    release.run("-m", "general and docs").assert_outcomes(passed=1, deselected=5)
+
+
+def test_k_selects_one_item_by_id(release: Project) -> None:
+    result = release.run("-k", "readme-present", "-v")
+    result.assert_outcomes(passed=1, deselected=5)
+
+
+def test_k_matches_words_of_the_title(release: Project) -> None:
+    result = release.run("-k", "Interpreter", "-v")
+    result.assert_outcomes(passed=1, deselected=5)
+
+
+def test_markers_are_listed_by_pytest_markers(release: Project) -> None:
+    result = release.run("--markers")
+    result.stdout.fnmatch_lines([
+        "@pytest.mark.predeploy: deploycheck phase*",
+        "@pytest.mark.manual: checklist item that needs a signed sign-off",
+    ])
+
+
+def test_manual_items_fail_closed_naming_the_roles_they_need(release: Project) -> None:
+    result = release.run("-m", "manual")
+    result.stdout.fnmatch_lines([
+        "no attestation for code-reviewed: needs approval by dev-lead",
+        "no attestation for security-signoff: needs approval by security-lead",
+        "FAILED checks/app.yaml::review::code-reviewed - no attestation*",
+    ])
+
+
+def test_a_quorum_is_named_in_the_failure(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: deploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: go
+                title: Go/no-go
+                attest: {roles: [business-owner, risk-management], quorum: 2}
+        """)
+    result = project.run()
+    result.stdout.fnmatch_lines(
+        ["*no attestation for go: needs 2 approvals by business-owner, risk-management"])
+
+
+def test_only_in_skips_outside_its_environments_with_the_reason(project: Project) -> None:
+    project.config("""
+        environments:
+          staging: {}
+          production: {}
+        default_environment: staging
+        """)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: cdn
+                title: CDN configured
+                only_in: [production]
+                check: {env: {names: [PATH]}}
+              - id: debug
+                title: Debug endpoints open
+                except_in: [production]
+                check: {env: {names: [PATH]}}
+        """)
+    result = project.run("-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED * not applicable in environment 'staging' (only in production)"])
+    result = project.run("-rs", "--deploycheck-env", "production")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED * not applicable in environment 'production' (excluded by except_in)"])
+
+
+def test_only_checklists_under_the_configured_paths_are_collected(project: Project) -> None:
+    project.write("other/list.yaml", CHECKLIST)
+    project.write("checks/attestations.yaml", "entries: []\n")
+    result = project.run("--collect-only", "-q")
+    assert result.ret == 5
+    project.pytester.makeini("[pytest]\ndeploycheck_paths = other\n")
+    project.run("--collect-only", "-q").stdout.fnmatch_lines(["other/list.yaml::review::*"])
+
+
+def test_a_checklist_given_on_the_command_line_is_collected(project: Project) -> None:
+    project.write("elsewhere/list.yml", CHECKLIST)
+    result = project.run("elsewhere/list.yml", "-m", "postdeploy")
+    result.assert_outcomes(passed=2, deselected=4)
