@@ -204,6 +204,9 @@ def functions(project: Project) -> Project:
 
         def crashes():
             raise KeyError("venue")
+
+        def exits(code):
+            raise SystemExit(code)
         """)
     project.pytester.syspathinsert()
     return project
@@ -230,6 +233,14 @@ def test_python_returning_false_fails(functions: Project) -> None:
 def test_python_exception_is_one_line(functions: Project) -> None:
     result = run_one(functions, "{python: {function: 'risk_checks:crashes'}}")
     result.stdout.fnmatch_lines(["risk_checks:crashes raised KeyError: 'venue'"])
+
+
+def test_python_sys_exit_zero_passes_and_other_codes_fail(functions: Project) -> None:
+    run_one(functions, "{python: {function: 'risk_checks:exits', kwargs: {code: 0}}}"
+            ).assert_outcomes(passed=1)
+    result = run_one(functions, "{python: {function: 'risk_checks:exits', kwargs: {code: 3}}}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["risk_checks:exits exited with code 3"])
 
 
 def test_python_missing_function_is_a_collection_error(functions: Project) -> None:

@@ -8,8 +8,9 @@
         kwargs: {max_position: 1000000}                       # optional keyword arguments
 
 The function passes by returning ``None``, ``True`` or a mapping of evidence
-(strings and numbers); it fails by returning ``False``, failing an ``assert``
-or raising :class:`pytest_deploycheck.CheckFailed`. A parameter named ``ctx``
+(strings and numbers), or by ``sys.exit(0)``; it fails by returning ``False``,
+failing an ``assert``, raising :class:`pytest_deploycheck.CheckFailed` (or any
+other exception), or exiting with another code. A parameter named ``ctx``
 receives the :class:`~pytest_deploycheck.CheckContext` (its ``timeout`` is the
 time the function may take). The module is imported at collection, so a
 typo is a collection error.
@@ -73,6 +74,10 @@ def run(spec: Python, ctx: CheckContext) -> Mapping[str, Any] | None:
         returned = function(**kwargs)
     except CheckFailed:
         raise
+    except SystemExit as exc:  # sys.exit() in the function: 0 passes, anything else fails
+        if exc.code in (0, None):
+            return None
+        raise CheckFailed(f"{spec.function} exited with code {exc.code}") from None
     except AssertionError as exc:
         raise CheckFailed(str(exc).splitlines()[0] if str(exc) else
                           f"{spec.function} failed an assertion") from None
