@@ -13,6 +13,7 @@ from .errors import ChecklistError, Problem
 from .loader import load_checklist
 from .model import Item, Result, Section
 from .runner import run_check
+from .units import format_duration
 
 
 class ChecklistFile(pytest.File):
@@ -64,6 +65,9 @@ class ChecklistItem(pytest.Item):
             state.register_marker(name)
             self.add_marker(name)
         self.extra_keyword_matches.add(model.title)
+        # plain strings, on every report of the item (JUnit XML reads them as properties)
+        self.user_properties += [
+            ("phase", model.phase), ("section", model.section), ("kind", model.kind)]
         reason = model.not_applicable_in(state.environment)
         if reason:
             self.add_marker(pytest.mark.skip(reason=reason))
@@ -91,6 +95,8 @@ class ChecklistItem(pytest.Item):
         else:
             result = run_check(model, state_mod.get(self.config).run_context)
         self.stash[state_mod.RESULT] = result
+        self.user_properties += [(f"evidence.{k}", str(v)) for k, v in result.evidence.items()]
+        self.user_properties.append(("duration", format_duration(result.duration)))
         if result.outcome == "failed":
             pytest.fail(result.message, pytrace=False)
 

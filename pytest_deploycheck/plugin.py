@@ -14,7 +14,6 @@ from . import state as state_mod
 from .collect import ChecklistFile, ChecklistItem
 from .loader import is_checklist
 from .model import DEFAULT_PHASES
-from .units import format_duration
 
 _PHASE_HELP = {
     "predeploy": "pre-deployment gate: what must hold before deploying",
@@ -97,10 +96,6 @@ def pytest_runtest_makereport(
         return report
     state = state_mod.get(item.config)
     model = item.model
-    if report.when == "call" or (report.when == "setup" and report.skipped):
-        report.user_properties.extend([
-            ("phase", model.phase), ("section", model.section), ("kind", model.kind),
-        ])
     result = item.stash.get(state_mod.RESULT, None)
     if report.when == "call" and result is not None:
         crash = getattr(report.longrepr, "reprcrash", None)
@@ -109,9 +104,6 @@ def pytest_runtest_makereport(
         if result.evidence:
             lines = [f"{k}: {v}" for k, v in result.evidence.items()]
             report.sections.append(("evidence", "\n".join(lines)))
-            report.user_properties.extend((f"evidence.{k}", str(v))
-                                          for k, v in result.evidence.items())
-        report.user_properties.append(("duration", format_duration(result.duration)))
     if model.ordered and report.failed:
         state.blocked_by.setdefault(item.section_id, model.id)
     secrets = state.run_context.secrets

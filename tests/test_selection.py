@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from conftest import Project
 
@@ -179,3 +181,16 @@ def test_a_checklist_given_on_the_command_line_is_collected(project: Project) ->
     project.write("elsewhere/list.yml", CHECKLIST)
     result = project.run("elsewhere/list.yml", "-m", "postdeploy")
     result.assert_outcomes(passed=2, deselected=4)
+
+
+def test_junit_xml_carries_phase_section_kind_and_evidence(release: Project) -> None:
+    release.run("-m", "postdeploy", "--junitxml=junit.xml")
+    root = ElementTree.parse(release.path / "junit.xml").getroot()
+    case = root.find(".//testcase[@name='disk-ok']")
+    assert case is not None
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert properties["phase"] == "postdeploy"
+    assert properties["section"] == "validation"
+    assert properties["kind"] == "disk"
+    assert str(properties["evidence.free"]).endswith("iB")
+    assert "duration" in properties
