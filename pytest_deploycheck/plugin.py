@@ -12,6 +12,7 @@ import pytest
 
 from . import state as state_mod
 from .collect import ChecklistFile, ChecklistItem
+from .errors import ChecklistError
 from .loader import is_checklist
 from .model import DEFAULT_PHASES
 
@@ -80,8 +81,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     try:
         settings = state.settings()
-    except Exception:
-        return None
+    except ChecklistError:
+        return None  # reported as a collection error of each checklist
     release = settings.release or "(not set)"
     return (f"deploycheck: project {settings.project.name}, environment "
             f"{settings.environment}, release {release}")
