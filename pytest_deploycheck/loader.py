@@ -210,7 +210,9 @@ def _dataclass_in(hint: Any) -> Any:
 
 
 class _Builder:
-    def __init__(self, source: Source, settings: Settings) -> None:
+    def __init__(self, source: Source, settings: Settings, text: str = "${") -> None:
+        # files without any reference skip the per-value interpolation walk
+        self.has_references = "${" in text
         self.source = source
         self.settings = settings
         self.problems: list[Problem] = []
@@ -281,7 +283,8 @@ class _Builder:
         if not isinstance(data, dict) or "checklist" not in data:
             self.problem((), "not a checklist: the top level needs a 'checklist:' key")
             return None
-        self.interpolate(data, (), False)
+        if self.has_references:
+            self.interpolate(data, (), False)
         doc = self.validate(ChecklistDoc, ())
         sections = []
         seen_sections: dict[str, int] = {}
@@ -412,7 +415,8 @@ class _Builder:
             self.problems += problems_from(exc, self.source, (*path, name), self.locate,
                                            _spec_keys(check_type.spec))
             return None
-        return CheckCall(name, spec, check_type.read_only, _mentions_run_time(params))
+        return CheckCall(name, spec, check_type.read_only,
+                         self.has_references and _mentions_run_time(params))
 
 
 def _mentions_run_time(value: Any) -> bool:
@@ -427,9 +431,12 @@ def _mentions_run_time(value: Any) -> bool:
 
 def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
     """Parse and validate one checklist file (``path`` as shown to users)."""
-    source = load(text, path)
-    builder = _Builder(source, settings)
+    source = load(text, path, full=False)
+    builder = _Builder(source, settings, text)
     checklist = builder.build()
+    if (builder.problems or checklist is None) and not source.full:
+        builder = _Builder(load(text, path), settings, text)  # again, to locate each problem
+        checklist = builder.build()
     if builder.problems or checklist is None:
         raise ChecklistError(sorted(builder.problems, key=lambda p: (p.line, p.column)))
     return checklist

@@ -40,6 +40,7 @@ class State:
             or config.getini("deploycheck_release") or None)
         self._settings: Settings | None = None
         self._registered_markers: set[str] = set()
+        self._marks: dict[str, pytest.MarkDecorator] = {}
         self.checklists: dict[str, str] = {}
         self.blocked_by: dict[str, str] = {}
         self._run_context: RunContext | None = None
@@ -86,6 +87,14 @@ class State:
                 loc.path, loc.line, loc.column, f"duplicate checklist id {checklist.id!r}",
                 field="checklist", hint=f"{other} already uses it; checklist ids are unique "
                 "in a project")])
+
+    def mark(self, name: str) -> pytest.MarkDecorator:
+        """The (registered) marker called ``name``."""
+        found = self._marks.get(name)
+        if found is None:
+            self.register_marker(name)
+            found = self._marks[name] = getattr(pytest.mark, name)
+        return found
 
     def register_marker(self, name: str) -> None:
         if name not in self._registered_markers:

@@ -21,16 +21,28 @@ import yaml
 
 from .errors import ChecklistError, Problem
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
 Path = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader with a faster tag resolver (same results: PyYAML's generic
+    resolver re-checks path resolvers and wildcards the safe loader never has)."""
+
+    _implicit = _BaseLoader.yaml_implicit_resolvers
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._implicit.get(value[:1], ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SCALARS = {
@@ -49,6 +61,7 @@ class Source:
     data: Any
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    full: bool = True  # positions of every value and key, not only of mappings and lists
 
     def mark(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at ``path`` (or its key), else of
@@ -75,8 +88,13 @@ def _tag_problem(path: str, node: yaml.Node, tag: str) -> Problem:
     )
 
 
-def load(text: str, path: str) -> Source:
-    """Parse ``text`` (the file at ``path``, as shown to users) strictly."""
+def load(text: str, path: str, *, full: bool = True) -> Source:
+    """Parse ``text`` (the file at ``path``, as shown to users) strictly.
+
+    ``full=False`` records the positions of mappings and lists only (enough to
+    locate items, and faster); a file with mistakes is always read in full, so
+    that every problem is located precisely.
+    """
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -101,7 +119,8 @@ def load(text: str, path: str) -> Source:
                                     hint="repeat the value instead of using an anchor"))
             return None
         seen.add(id(node))
-        source.values[here] = _pos(node)
+        if full or not isinstance(node, yaml.ScalarNode):
+            source.values[here] = _pos(node)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
                 problems.append(_tag_problem(path, node, node.tag))
@@ -119,6 +138,8 @@ def load(text: str, path: str) -> Source:
                 key = key_node.value
                 child: Path = (*here, key)
                 if key in result:
+                    if not full:
+                        raise _ReadAgain
                     line, column = _pos(key_node)
                     first = source.keys[child]
                     problems.append(Problem(
@@ -126,7 +147,8 @@ def load(text: str, path: str) -> Source:
                         hint=f"it is already set on line {first[0]}; keep one",
                     ))
                     continue
-                source.keys[child] = _pos(key_node)
+                if full:
+                    source.keys[child] = _pos(key_node)
                 result[key] = walk(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -143,7 +165,17 @@ def load(text: str, path: str) -> Source:
             return None
         return construct(node)
 
-    source.data = walk(root, ())
+    try:
+        source.data = walk(root, ())
+    except _ReadAgain:
+        return load(text, path, full=True)
     if problems:
+        if not full:
+            return load(text, path, full=True)
         raise ChecklistError(problems)
+    source.full = full
     return source
+
+
+class _ReadAgain(Exception):
+    """A mistake found in a quick read: read again, recording every position."""
