@@ -23,7 +23,12 @@ def _types(args: argparse.Namespace) -> int:
             print(f"{name:<12} (cannot be loaded: {exc})")
             continue
         summary = check.summary if check else ""
-        concurrency = "read-only" if check and check.read_only else "runs alone"
+        if check is None:
+            concurrency = ""
+        elif callable(check.read_only):
+            concurrency = "read-only when declared"
+        else:
+            concurrency = "read-only" if check.read_only else "runs alone"
         print(f"{name:<12} {summary}  [{concurrency}]")
     return 0
 

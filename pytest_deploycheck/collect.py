@@ -12,7 +12,6 @@ from . import state as state_mod
 from .errors import ChecklistError, Problem
 from .loader import load_checklist
 from .model import Item, Result, Section
-from .runner import run_check
 from .units import format_duration
 
 
@@ -94,7 +93,7 @@ class ChecklistItem(pytest.Item):
                      else f"approval by {roles}")
             result = Result("failed", f"no attestation for {model.id}: needs {needs}")
         else:
-            result = run_check(model, state_mod.get(self.config).run_context)
+            result = state_mod.get(self.config).result(self.nodeid, model)
         self.stash[state_mod.RESULT] = result
         self.user_properties += [(f"evidence.{k}", str(v)) for k, v in result.evidence.items()]
         self.user_properties.append(("duration", format_duration(result.duration)))

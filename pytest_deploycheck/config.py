@@ -279,14 +279,20 @@ class MissingEnvironmentVariable(Exception):
 
 
 class Secrets:
-    """Values read through ``${env:…}``; :meth:`redact` hides them in any text."""
+    """Values read through ``${env:…}``; :meth:`redact` hides them in any text.
+
+    Values of fewer than 6 characters are masked where they stand as a word of
+    their own, so that a short value (``x``, ``dev``) does not garble every
+    message that happens to contain those letters.
+    """
 
     MASK = "•••"
+    SHORT = 6
 
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
-        self._ordered: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
 
     def add(self, value: str) -> None:
         if not value:
@@ -296,16 +302,19 @@ class Secrets:
             if forms <= self._values:
                 return
             self._values |= forms
-            self._ordered = sorted(self._values, key=len, reverse=True)
+            parts = [
+                re.escape(v) if len(v) >= self.SHORT
+                else rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])"
+                for v in sorted(self._values, key=len, reverse=True)
+            ]
+            self._pattern = re.compile("|".join(parts))
 
     def redact(self, text: str) -> str:
-        for value in self._ordered:
-            if value in text:
-                text = text.replace(value, self.MASK)
-        return text
+        pattern = self._pattern
+        return pattern.sub(self.MASK, text) if pattern is not None else text
 
     def __bool__(self) -> bool:
-        return bool(self._ordered)
+        return self._pattern is not None
 
 
 def resolve_env(value: Any, environ: Mapping[str, str], secrets: Secrets) -> Any:

@@ -415,7 +415,7 @@ class _Builder:
             self.problems += problems_from(exc, self.source, (*path, name), self.locate,
                                            _spec_keys(check_type.spec))
             return None
-        return CheckCall(name, spec, check_type.read_only,
+        return CheckCall(name, spec, check_type.only_reads(spec),
                          self.has_references and _mentions_run_time(params))
 
 

@@ -5,6 +5,7 @@ Thin on purpose: the work happens in plain modules (loader, runner, config).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Generator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from .collect import ChecklistFile, ChecklistItem
 from .errors import ChecklistError
 from .loader import is_checklist
 from .model import DEFAULT_PHASES
+from .state import DEFAULT_CONCURRENCY
 
 _PHASE_HELP = {
     "predeploy": "pre-deployment gate: what must hold before deploying",
@@ -36,6 +38,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"release being deployed, for ${{release}} (also ${state_mod.RELEASE_ENV} "
              "or ini deploycheck_release)",
     )
+    group.addoption(
+        "--deploycheck-concurrency", dest="deploycheck_concurrency", metavar="N", default=None,
+        type=_concurrency,
+        help="probe up to N read-only checks at once (default "
+             f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); 1 turns it off",
+    )
+    parser.addini("deploycheck_concurrency", type="string", default=str(DEFAULT_CONCURRENCY),
+                  help="probe up to N read-only checks at once; 1 turns it off")
     parser.addini("deploycheck_paths", type="args", default=["checks"],
                   help="where checklists live, relative to the root dir (default: checks)")
     parser.addini("deploycheck_config", type="string", default="checks/deploycheck.yaml",
@@ -44,6 +54,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="default environment to check")
     parser.addini("deploycheck_release", type="string", default="",
                   help="default release")
+
+
+def _concurrency(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,6 +78,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
     state.register_marker("automated")
     state.register_marker("manual")
+    if not config.option.collectonly and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ConcurrentProbing(state), "deploycheck-concurrency")
+    if config.pluginmanager.hasplugin("xdist"):
+        from .distribute import XdistHooks
+
+        uses_checklists = any(p.is_dir() for p in state.paths)
+        config.pluginmanager.register(XdistHooks(uses_checklists), "deploycheck-xdist")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
@@ -116,3 +143,31 @@ def pytest_runtest_makereport(
             if secrets.redact(text) != text:
                 report.longrepr = secrets.redact(text)
     return report
+
+
+
+class ConcurrentProbing:
+    """Probes read-only checks concurrently, ahead of their turn to report.
+
+    Items still run and report one by one, in order, so ``-m``, ``-k``, ``-x``
+    and every reporter behave as in a serial run.
+    """
+
+    def __init__(self, state: state_mod.State) -> None:
+        self.state = state
+        self.session: pytest.Session | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        self.session = session
+        self.state.prefetch([i for i in session.items if isinstance(i, ChecklistItem)])
+        try:
+            return (yield)
+        finally:
+            self.state.close_pool()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # after pytest's own maxfail bookkeeping: once it decides to stop, launch no more
+        if self.session is not None and (self.session.shouldfail or self.session.shouldstop):
+            self.state.stop_probing()

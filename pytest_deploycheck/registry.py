@@ -94,10 +94,14 @@ class CheckType:
     name: str
     spec: type
     run: RunFunction
-    read_only: bool
+    read_only: bool | Callable[[Any], bool]
     summary: str
     origin: str
     adapter: TypeAdapter[Any]
+
+    def only_reads(self, spec: Any) -> bool:
+        """Whether a check with this spec only reads (may run concurrently)."""
+        return self.read_only(spec) if callable(self.read_only) else self.read_only
 
 
 class Registry:
@@ -158,13 +162,14 @@ REGISTRY = Registry()
 
 
 def check_type(
-    name: str, *, spec: type | None = None, read_only: bool = False
+    name: str, *, spec: type | None = None, read_only: bool | Callable[[Any], bool] = False
 ) -> Callable[[F], F]:
     """Register the decorated function as the ``run`` of check type ``name``.
 
     The spec is the dataclass annotated on the function's first parameter,
     unless given as ``spec=``. ``read_only=True`` declares that the probe only
-    reads (it may run concurrently with other probes).
+    reads, so it may run concurrently with other probes; a function of the spec
+    decides per item.
     """
 
     def decorate(run: F) -> F:

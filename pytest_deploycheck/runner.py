@@ -1,12 +1,16 @@
 """Running one item's check: run-time variables, timeouts, polling, evidence.
 
 Plain code, no pytest: :func:`run_check` takes an item and returns a
-:class:`~pytest_deploycheck.model.Result`.
+:class:`~pytest_deploycheck.model.Result`. Probes run on worker threads — a
+bounded :class:`Pool` for checks that only read, a thread of their own for the
+others — and :func:`wait` gives up on a probe that overruns its time limit.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -94,3 +98,120 @@ def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[str, str]:
     if returned:
         ctx.evidence.update(returned)
     return "passed", ""
+
+
+# -- running probes on worker threads ------------------------------------------
+
+GRACE = 1.0  # seconds a probe may overrun its own timeouts before it is abandoned
+
+
+def time_limit(item: Item) -> float:
+    """The longest ``item``'s probe may take from start to end: its timeout, or
+    the polling time plus one more attempt."""
+    return item.retry.timeout + item.timeout if item.retry else item.timeout
+
+
+class Probe:
+    """One item's check, waiting to run or running on a worker thread."""
+
+    def __init__(self, item: Item, run: RunContext) -> None:
+        self.item = item
+        self.run = run
+        self.started: float | None = None
+        self.result: Result | None = None
+        self.cancelled = False
+        self.abandoned = False
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+
+    def execute(self) -> None:
+        """Run the check (on a worker thread), unless cancelled first."""
+        with self._lock:
+            if self.cancelled:
+                return
+            self.started = time.monotonic()
+        try:
+            self.result = run_check(self.item, self.run)
+        except BaseException as exc:  # never let a worker die silently
+            self.result = Result("failed", f"the probe crashed: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.set()
+
+    def cancel(self) -> bool:
+        """Cancel the probe if it has not started; True if it will not run."""
+        with self._lock:
+            if self.started is None:
+                self.cancelled = True
+            return self.cancelled
+
+
+class Pool:
+    """A bounded pool of daemon threads that runs probes in the order submitted.
+
+    Daemon threads, not ``concurrent.futures``: a probe that hangs past its
+    time limit is abandoned, and must not hold up the end of the pytest run.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._queue: queue.SimpleQueue[Probe | None] = queue.SimpleQueue()
+        self._pending: list[Probe] = []
+        self._threads = [
+            threading.Thread(target=self._work, name=f"deploycheck-probe-{n}", daemon=True)
+            for n in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, probe: Probe) -> Probe:
+        self._pending.append(probe)
+        self._queue.put(probe)
+        return probe
+
+    def _work(self) -> None:
+        while (probe := self._queue.get()) is not None:
+            probe.execute()
+
+    def stuck(self) -> int:
+        """How many workers are held by abandoned probes."""
+        return sum(1 for p in self._pending if p.abandoned and not p.done.is_set())
+
+    def cancel_pending(self) -> int:
+        """Launch no more probes (``-x``); how many were cancelled."""
+        return sum(1 for p in self._pending if p.started is None and p.cancel())
+
+    def close(self) -> None:
+        self.cancel_pending()
+        for _ in self._threads:
+            self._queue.put(None)
+
+
+def run_alone(probe: Probe) -> Probe:
+    """Run ``probe`` on a thread of its own (a check that must not run concurrently)."""
+    threading.Thread(target=probe.execute, name="deploycheck-probe", daemon=True).start()
+    return probe
+
+
+def wait(probe: Probe, pool: Pool | None = None) -> Result:
+    """The probe's result, or a failure once it overruns its time limit."""
+    limit = time_limit(probe.item)
+    while True:
+        started = probe.started
+        if started is None:
+            if probe.done.wait(0.05):
+                break
+            if probe.cancelled:
+                raise RuntimeError("waiting for a cancelled probe")
+            if pool is not None and pool.stuck() >= pool.size and probe.cancel():
+                # every worker is held by a hung probe: run this one on its own thread
+                fresh = run_alone(Probe(probe.item, probe.run))
+                return wait(fresh)
+            continue
+        if probe.done.wait(max(0.0, started + limit + GRACE - time.monotonic())):
+            break
+        probe.abandoned = True
+        return Result("failed", f"the check did not finish within its time limit of "
+                                f"{format_duration(limit)} (abandoned)",
+                      duration=time.monotonic() - started)
+    assert probe.result is not None
+    return probe.result

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .model import Checklist, Result
-from .runner import RunContext
+from .model import Checklist, Item, Result
+from .runner import Pool, Probe, RunContext, run_alone, wait
 
 RESULT = pytest.StashKey[Result]()
 STATE = pytest.StashKey["State"]()
 
+DEFAULT_CONCURRENCY = 16
 RELEASE_ENV = "DEPLOYCHECK_RELEASE"
 ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
 
@@ -44,6 +46,10 @@ class State:
         self.checklists: dict[str, str] = {}
         self.blocked_by: dict[str, str] = {}
         self._run_context: RunContext | None = None
+        self.concurrency: int = (config.getoption("deploycheck_concurrency")
+                                 or _ini_concurrency(config))
+        self.pool: Pool | None = None
+        self.probes: dict[str, Probe] = {}
 
     @property
     def project(self) -> Project | None:
@@ -69,6 +75,38 @@ class State:
             settings = self.settings()
             self._run_context = RunContext(self.rootdir, settings.environment, settings.release)
         return self._run_context
+
+    # -- probing ---------------------------------------------------------------
+
+    def prefetch(self, items: list[Any]) -> None:
+        """Queue the read-only checks of ``items`` (ChecklistItems, in run order) on
+        the pool; each item collects its result when its turn comes."""
+        if self.concurrency <= 1:
+            return
+        chosen = [i for i in items if _concurrent(i.model) and not i.get_closest_marker("skip")]
+        if not chosen:
+            return
+        run = self.run_context
+        self.pool = Pool(min(self.concurrency, len(chosen)))
+        for item in chosen:
+            self.probes[item.nodeid] = self.pool.submit(Probe(item.model, run))
+
+    def result(self, nodeid: str, model: Item) -> Result:
+        """Run (or collect the prefetched result of) an item's check."""
+        probe = self.probes.pop(nodeid, None)
+        if probe is None or probe.cancelled:
+            return wait(run_alone(Probe(model, self.run_context)))
+        return wait(probe, self.pool)
+
+    def stop_probing(self) -> None:
+        if self.pool is not None:
+            self.pool.cancel_pending()
+
+    def close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        self.probes.clear()
 
     def display_path(self, path: Path) -> str:
         try:
@@ -104,5 +142,19 @@ class State:
                 self.config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
 
 
+def _ini_concurrency(config: pytest.Config) -> int:
+    value = str(config.getini("deploycheck_concurrency")).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise pytest.UsageError(
+            f"ini option deploycheck_concurrency: expected a whole number of at least 1, "
+            f"got {value!r}")
+    return int(value)
+
+
 def get(config: pytest.Config) -> State:
     return config.stash[STATE]
+
+
+def _concurrent(model: Item) -> bool:
+    """Whether an item's probe may run concurrently with others."""
+    return model.check is not None and model.check.read_only and not model.ordered

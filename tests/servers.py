@@ -20,7 +20,7 @@ class Handler(BaseHTTPRequestHandler):
 
     /ok                 200 JSON (OK_BODY)
     /status/N           status N
-    /slow/S             waits S seconds, then 200
+    /slow/S             waits S seconds, then 200 (counting requests in flight)
     /trickle            headers at once, then one body byte every 0.2 s for 5 s
     /redirect           302 to /ok
     /badjson            200 with an invalid JSON body
@@ -51,7 +51,13 @@ class Handler(BaseHTTPRequestHandler):
         elif route == "status":
             self._send(int(parts[1]), b"status " + parts[1].encode())
         elif route == "slow":
+            with self.server.lock:
+                self.server.in_flight += 1
+                self.server.most_in_flight = max(self.server.most_in_flight,
+                                                 self.server.in_flight)
             time.sleep(float(parts[1]))
+            with self.server.lock:
+                self.server.in_flight -= 1
             self._send(200, b"finally")
         elif route == "trickle":
             self.send_response(200)
@@ -97,6 +103,9 @@ class LoopbackServer(ThreadingHTTPServer):
         self.seen: list[tuple[str, dict[str, str]]] = []
         self.counts: dict[str, int] = {}
         self.scheme = "http"
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that give up early (timeouts under test) are expected

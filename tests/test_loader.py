@@ -91,6 +91,15 @@ def test_env_references_resolve_at_run_time_and_become_secrets() -> None:
     assert secrets.redact("token hunter22 and hunter22") == "token ••• and •••"
 
 
+def test_short_secrets_are_masked_as_whole_words_only() -> None:
+    secrets = Secrets()
+    secrets.add("x")
+    secrets.add("prod1")
+    assert secrets.redact("exit code x, max prod1; prod12") == "exit code •••, max •••; prod12"
+    secrets.add("s3cr3t!/+")
+    assert secrets.redact("key=s3cr3t%21%2F%2B and s3cr3t!/+") == "key=••• and •••"
+
+
 def test_problems_carry_file_line_column_item_and_field() -> None:
     with pytest.raises(ChecklistError) as caught:
         load("""

@@ -6,6 +6,7 @@
       python:
         function: "deploy_checks.risk:limits_within_bounds"   # required: module:function
         kwargs: {max_position: 1000000}                       # optional keyword arguments
+        read_only: false   # optional: true if it only reads, so it may run concurrently
 
 The function passes by returning ``None``, ``True`` or a mapping of evidence
 (strings and numbers), or by ``sys.exit(0)``; it fails by returning ``False``,
@@ -57,12 +58,13 @@ def resolve(target: str) -> Callable[..., Any]:
 class Python:
     function: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    read_only: bool = False
 
     def __post_init__(self) -> None:
         resolve(self.function)
 
 
-@check_type("python")
+@check_type("python", read_only=lambda spec: bool(spec.read_only))
 def run(spec: Python, ctx: CheckContext) -> Mapping[str, Any] | None:
     """Call a project function: it passes unless it returns False or raises."""
     function = resolve(spec.function)
