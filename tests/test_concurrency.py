@@ -17,11 +17,10 @@ def outcomes(project: Project, *args: str) -> dict[str, str]:
     found = {}
     for case in ElementTree.parse(project.path / "out.xml").getroot().iter("testcase"):
         nodeid = f"{case.get('classname')}::{case.get('name')}"
-        child = next(iter(case), None)
-        if child is None or child.tag == "properties" and len(case) == 1:
+        verdict = next((c for c in case if c.tag != "properties"), None)
+        if verdict is None:
             found[nodeid] = "passed"
         else:
-            verdict = [c for c in case if c.tag != "properties"][0]
             message = (verdict.get("message") or "").split(" (still failing")[0]
             found[nodeid] = f"{verdict.tag}: {message}"
     return found
