@@ -92,13 +92,15 @@ def test_read_only_probes_overlap_and_concurrency_1_runs_them_one_at_a_time(
 
 def test_maxfail_stops_launching_new_probes(project: Project) -> None:
     with serve() as server:
+        slow = f"{server.url}/slow/0.3"
         items = "\n".join(
-            f"      - {{id: s{n}, title: S{n}, check: {{http: {{url: \"{server.url}/slow/0.3\"}}}}}}"
+            f"      - {{id: s{n}, title: S{n}, check: {{http: {{url: \"{slow}\"}}}}}}"
             for n in range(40))
         project.write("checks/app.yaml", (
             "checklist: c\ntitle: C\nphase: deploy\nsections:\n  - id: s\n    title: S\n"
             "    items:\n"
-            f"      - {{id: first, title: F, check: {{http: {{url: \"{server.url}/status/500\"}}}}}}\n"
+            f"      - {{id: first, title: F, "
+            f"check: {{http: {{url: \"{server.url}/status/500\"}}}}}}\n"
             + items + "\n"))
         result = project.run("-x", "--deploycheck-concurrency", "4")
         result.assert_outcomes(failed=1)
@@ -173,7 +175,8 @@ def test_concurrency_can_be_set_in_the_ini_file(project: Project) -> None:
 def test_an_ordered_section_stays_in_order_on_one_worker_under_xdist(project: Project) -> None:
     steps = "\n".join(
         f"      - {{id: step-{n}, title: Step {n}, check: {{command: {{run: [sh, -c, "
-        f"\"echo step-{n} $PYTEST_XDIST_WORKER >> order.log; sleep 0.05; exit {int(n == 4)}\"]}}}}}}"
+        f"\"echo step-{n} $PYTEST_XDIST_WORKER >> order.log; sleep 0.05; "
+        f"exit {int(n == 4)}\"]}}}}}}"
         for n in range(1, 7))
     others = "\n".join(
         f"      - {{id: other-{n}, title: Other {n}, check: {{command: {{run: [sleep, '0.05']}}}}}}"
