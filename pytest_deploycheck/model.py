@@ -14,7 +14,7 @@ DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
 DEFAULT_TIMEOUT = 10.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     path: str
     line: int
@@ -24,7 +24,7 @@ class Location:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Retry:
     """Poll: re-run the check every ``interval`` seconds until it passes or
     ``timeout`` seconds have gone by."""
@@ -33,7 +33,7 @@ class Retry:
     interval: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckCall:
     """The automated part of an item: a check type and its validated spec."""
 
@@ -43,7 +43,7 @@ class CheckCall:
     uses_env: bool = False  # the spec holds ${env:…} references, resolved at run time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attest:
     """The manual part of an item: who must sign off."""
 
@@ -51,7 +51,7 @@ class Attest:
     quorum: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     checklist: str
     section: str
@@ -86,7 +86,7 @@ class Item:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     id: str
     title: str
@@ -95,7 +95,7 @@ class Section:
     items: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Checklist:
     id: str
     title: str
@@ -109,7 +109,7 @@ class Checklist:
         return tuple(item for section in self.sections for item in section.items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """What running one item found. Evidence holds only strings and numbers."""
 

@@ -16,7 +16,7 @@ from .runner import Pool, Probe, RunContext, run_alone, wait
 RESULT = pytest.StashKey[Result]()
 STATE = pytest.StashKey["State"]()
 
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32
 RELEASE_ENV = "DEPLOYCHECK_RELEASE"
 ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
 

@@ -91,10 +91,105 @@ def _tag_problem(path: str, node: yaml.Node, tag: str) -> Problem:
 def load(text: str, path: str, *, full: bool = True) -> Source:
     """Parse ``text`` (the file at ``path``, as shown to users) strictly.
 
-    ``full=False`` records the positions of mappings and lists only (enough to
-    locate items, and faster); a file with mistakes is always read in full, so
-    that every problem is located precisely.
+    ``full=False`` reads quickly from the parser's events, keeping the positions
+    of mappings and lists only (enough to locate items) and never holding the
+    whole node tree in memory; anything unusual (a mistake, a tag, an anchor)
+    sends the file to the full reading, which locates every problem precisely.
     """
+    if not full:
+        try:
+            return _quick(text, path)
+        except (_ReadAgain, yaml.YAMLError):
+            pass
+    return _full(text, path)
+
+
+class _ReadAgain(Exception):
+    """The quick reading met something only the full reading reports well."""
+
+
+_KEY_TAGS = (None, "!", _STR)
+
+
+def _quick(text: str, path: str) -> Source:
+    loader = _Loader(text)
+    source = Source(path, None, full=False)
+    values = source.values
+    resolve = loader.resolve
+    scalar_node = yaml.ScalarNode
+    # frames: the container being filled, its path, and (mappings) the key awaited
+    stack: list[tuple[Any, Path]] = []
+    key: str | None = None
+    try:
+        events = iter(loader.get_event, None)
+        if not isinstance(next(events), yaml.StreamStartEvent):
+            raise _ReadAgain
+        event = next(events)
+        if isinstance(event, yaml.StreamEndEvent):
+            return source
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    raise _ReadAgain
+                top = stack[-1][0] if stack else None
+                if type(top) is dict and key is None:
+                    if event.tag not in _KEY_TAGS or event.value in top or (
+                            event.value == "<<" and event.implicit[0]):
+                        raise _ReadAgain
+                    key = event.value
+                    continue
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(scalar_node, event.value, event.implicit)
+                if tag in (_STR, _TIMESTAMP):
+                    value: Any = event.value
+                else:
+                    construct = _SCALARS.get(tag)
+                    if construct is None:
+                        raise _ReadAgain
+                    value = construct(scalar_node(tag, event.value))
+                if top is None:
+                    source.data = value
+                elif type(top) is dict:
+                    top[key] = value
+                    key = None
+                else:
+                    top.append(value)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None or event.tag not in (None, "!", _MAP, _SEQ):
+                    raise _ReadAgain
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                if not stack:
+                    here: Path = ()
+                    source.data = container
+                else:
+                    parent, parent_path = stack[-1]
+                    if type(parent) is dict:
+                        if key is None:
+                            raise _ReadAgain  # a mapping or list as a key
+                        here = (*parent_path, key)
+                        parent[key] = container
+                        key = None
+                    else:
+                        here = (*parent_path, len(parent))
+                        parent.append(container)
+                values[here] = (event.start_mark.line + 1, event.start_mark.column + 1)
+                stack.append((container, here))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.DocumentEndEvent:
+                if not isinstance(next(events), yaml.StreamEndEvent):
+                    raise _ReadAgain  # a second document
+                return source
+            else:  # aliases, and anything else
+                raise _ReadAgain
+    finally:
+        loader.dispose()
+    raise _ReadAgain
+
+
+def _full(text: str, path: str) -> Source:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -119,8 +214,7 @@ def load(text: str, path: str, *, full: bool = True) -> Source:
                                     hint="repeat the value instead of using an anchor"))
             return None
         seen.add(id(node))
-        if full or not isinstance(node, yaml.ScalarNode):
-            source.values[here] = _pos(node)
+        source.values[here] = _pos(node)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
                 problems.append(_tag_problem(path, node, node.tag))
@@ -138,8 +232,6 @@ def load(text: str, path: str, *, full: bool = True) -> Source:
                 key = key_node.value
                 child: Path = (*here, key)
                 if key in result:
-                    if not full:
-                        raise _ReadAgain
                     line, column = _pos(key_node)
                     first = source.keys[child]
                     problems.append(Problem(
@@ -147,8 +239,7 @@ def load(text: str, path: str, *, full: bool = True) -> Source:
                         hint=f"it is already set on line {first[0]}; keep one",
                     ))
                     continue
-                if full:
-                    source.keys[child] = _pos(key_node)
+                source.keys[child] = _pos(key_node)
                 result[key] = walk(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -165,17 +256,7 @@ def load(text: str, path: str, *, full: bool = True) -> Source:
             return None
         return construct(node)
 
-    try:
-        source.data = walk(root, ())
-    except _ReadAgain:
-        return load(text, path, full=True)
+    source.data = walk(root, ())
     if problems:
-        if not full:
-            return load(text, path, full=True)
         raise ChecklistError(problems)
-    source.full = full
     return source
-
-
-class _ReadAgain(Exception):
-    """A mistake found in a quick read: read again, recording every position."""

@@ -1,0 +1,251 @@
+"""Benchmarks of pytest-deploycheck, measured side by side in one run.
+
+    python3 bench/run.py            # both
+    python3 bench/run.py http       # 200 HTTP checks against a 100 ms loopback server
+    python3 bench/run.py scale      # 10,000 trivial items vs 10,000 plain test functions
+
+Creates its own venv (bench/.venv) with this project and tavern, then prints the
+figures and the ratios. Not a test: nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import venv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / "bench" / ".venv"
+BIN = VENV / "bin"
+# tavern 3.7 does not import under pytest 9 (it uses _pytest.python_api): its own venv
+TAVERN_VENV = ROOT / "bench" / ".venv-tavern"
+TAVERN_BIN = TAVERN_VENV / "bin"
+REPEAT = 3  # the machine is noisy: each figure is the best of REPEAT runs
+
+
+def ensure_venvs() -> None:
+    if not (BIN / "pytest").exists():
+        print(f"creating {VENV.relative_to(ROOT)} with pytest-deploycheck …")
+        venv.create(VENV, with_pip=True)
+        subprocess.run([BIN / "pip", "install", "-q", "-e", str(ROOT)], check=True)
+    if not (TAVERN_BIN / "tavern-ci").exists():
+        print(f"creating {TAVERN_VENV.relative_to(ROOT)} with tavern …")
+        venv.create(TAVERN_VENV, with_pip=True)
+        subprocess.run([TAVERN_BIN / "pip", "install", "-q", "tavern>=3.7", "pytest<9"],
+                       check=True)
+
+
+def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """(seconds, peak RSS in MiB) of one run, best of REPEAT."""
+    best_time, best_rss = float("inf"), 0
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(map(str, args))} exited with {code}")
+        if elapsed < best_time:
+            best_time, best_rss = elapsed, usage.ru_maxrss // 1024
+    return best_time, best_rss
+
+
+def pytest(*args: str, where: Path = BIN) -> list[str]:
+    return [str(where / "pytest"), "-q", "-p", "no:cacheprovider", *args]
+
+
+def table(title: str, rows: list[tuple[str, float, int]], base: str) -> None:
+    reference = {name: t for name, t, _ in rows}[base]
+    print(f"\n{title}")
+    print(f"  {'run':<44} {'seconds':>8} {'peak RSS':>9} {'vs ' + base:>16}")
+    for name, seconds, rss in rows:
+        print(f"  {name:<44} {seconds:>8.2f} {rss:>6} MiB {seconds / reference:>15.2f}x")
+
+
+# -- 200 HTTP checks against a loopback server adding 100 ms -------------------
+
+class SlowHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        time.sleep(0.1)
+        body = b'{"status": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def slow_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    server.daemon_threads = True
+    server.request_queue_size = 256
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def write_http_projects(base: Path, url: str, n: int) -> None:
+    (base / "checks").mkdir(parents=True)
+    (base / "pytest.ini").write_text("[pytest]\n")
+    items = "".join(
+        f"      - {{id: endpoint-{i}, title: Endpoint {i} responding, "
+        f"check: {{http: {{url: \"{url}/health/{i}\", status: 200, "
+        f"json_path: {{\"$.status\": ok}}}}}}}}\n" for i in range(n))
+    (base / "checks" / "endpoints.yaml").write_text(
+        "checklist: endpoints\ntitle: Endpoints\nphase: postdeploy\nsections:\n"
+        "  - id: endpoints\n    title: Endpoints\n    items:\n" + items)
+    tavern = base / "tavern"
+    tavern.mkdir()
+    (tavern / "test_endpoints.tavern.yaml").write_text("---\n".join(
+        textwrap.dedent(f"""\
+            test_name: endpoint {i} responding
+            stages:
+              - name: health
+                request: {{url: "{url}/health/{i}", method: GET}}
+                response: {{status_code: 200, json: {{status: ok}}}}
+            """) for i in range(n)))
+    plain = base / "plain"
+    plain.mkdir()
+    (plain / "test_endpoints.py").write_text(
+        "import pytest\nimport requests\n\n\n"
+        f"@pytest.mark.parametrize('i', range({n}))\n"
+        "def test_endpoint_responding(i):\n"
+        f"    r = requests.get(f'{url}/health/{{i}}', timeout=10)\n"
+        "    assert r.status_code == 200\n"
+        "    assert r.json()['status'] == 'ok'\n")
+
+
+def bench_http() -> None:
+    n = 200
+    with tempfile.TemporaryDirectory() as tmp, slow_server() as url:
+        base = Path(tmp)
+        write_http_projects(base, url, n)
+        runs: list[tuple[str, Callable[[], tuple[float, int]]]] = [
+            ("deploycheck (default: concurrent)", lambda: measure(pytest("checks"), base)),
+            ("deploycheck --deploycheck-concurrency 1", lambda: measure(
+                pytest("--deploycheck-concurrency", "1", "checks"), base)),
+            ("deploycheck -n 2", lambda: measure(pytest("-n", "2", "checks"), base)),
+            ("tavern (its own venv, pytest 8)", lambda: measure(
+                pytest("tavern", where=TAVERN_BIN), base)),
+            ("plain pytest + requests", lambda: measure(
+                pytest("-p", "no:deploycheck", "plain"), base)),
+        ]
+        rows = []
+        for name, run in runs:
+            seconds, rss = run()
+            rows.append((name, seconds, rss))
+            print(f"  measured {name}: {seconds:.2f} s", flush=True)
+    table(f"{n} HTTP checks, loopback server adding 100 ms per request (best of {REPEAT})",
+          rows, "deploycheck (default: concurrent)")
+    default = rows[0][1]
+    print("\n  targets: ≥ 8x faster than concurrency 1, ≥ 3x faster than -n 2, "
+          "≥ 10x faster than tavern")
+    for name, seconds, _ in rows[1:4]:
+        print(f"  default is {seconds / default:.1f}x faster than {name}")
+
+
+# -- 10,000 trivial items --------------------------------------------------------
+
+def write_scale_projects(base: Path, n: int) -> None:
+    dc = base / "deploycheck"
+    (dc / "checks").mkdir(parents=True)
+    (dc / "pytest.ini").write_text("[pytest]\n")
+    items = "".join(f"      - {{id: item-{i}, title: Item {i} present, "
+                    f"check: {{env: {{names: [PATH]}}}}}}\n" for i in range(n))
+    (dc / "checks" / "many.yaml").write_text(
+        "checklist: many\ntitle: Many\nphase: predeploy\nsections:\n"
+        "  - id: items\n    title: Items\n    items:\n" + items)
+    plain = base / "plain"
+    plain.mkdir()
+    (plain / "pytest.ini").write_text("[pytest]\n")
+    (plain / "test_many.py").write_text("".join(
+        f"def test_item_{i}():\n    pass\n\n\n" for i in range(n)))
+    triv = base / "yaml-plugin"
+    triv.mkdir()
+    (triv / "pytest.ini").write_text("[pytest]\n")
+    (triv / "conftest.py").write_text(textwrap.dedent("""\
+        # the smallest YAML-items plugin (pytest's own docs example): pytest's floor
+        import pytest, yaml
+
+        def pytest_collect_file(parent, file_path):
+            if file_path.suffix == ".yaml":
+                return YamlFile.from_parent(parent, path=file_path)
+
+        class YamlFile(pytest.File):
+            def collect(self):
+                raw = yaml.load(self.path.read_text(), Loader=yaml.CSafeLoader)
+                for spec in raw["items"]:
+                    yield YamlItem.from_parent(self, name=spec["id"], spec=spec)
+
+        class YamlItem(pytest.Item):
+            def __init__(self, *, spec, **kwargs):
+                super().__init__(**kwargs)
+                self.spec = spec
+
+            def runtest(self):
+                assert self.spec
+
+            def reportinfo(self):
+                return self.path, 0, self.name
+        """))
+    (triv / "many.yaml").write_text("items:\n" + "".join(
+        f"  - {{id: item-{i}, title: Item {i} present, check: {{env: {{names: [PATH]}}}}}}\n"
+        for i in range(n)))
+
+
+def bench_scale() -> None:
+    n = 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        write_scale_projects(base, n)
+        plain = ["-p", "no:deploycheck"]
+        ours: list[str] = []
+        rows, collect_rows = [], []
+        for name, cwd, args in (
+            ("plain pytest functions", base / "plain", plain),
+            ("deploycheck items", base / "deploycheck", ours),
+            ("smallest YAML-items plugin", base / "yaml-plugin", plain),
+        ):
+            seconds, rss = measure(pytest(*args), cwd)
+            rows.append((name, seconds, rss))
+            seconds, rss = measure(pytest(*args, "--collect-only"), cwd)
+            collect_rows.append((name, seconds, rss))
+            print(f"  measured {name}", flush=True)
+    table(f"{n:,} trivial items: full run (best of {REPEAT})", rows, "plain pytest functions")
+    table(f"{n:,} trivial items: --collect-only (best of {REPEAT})", collect_rows,
+          "plain pytest functions")
+    print("\n  targets: run ≤ 1.25x plain pytest wall time and ≤ 1.3x its peak RSS; "
+          "collect-only ≤ 2 s")
+
+
+def main(argv: list[str]) -> None:
+    which = argv[1:] or ["http", "scale"]
+    ensure_venvs()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    if "http" in which:
+        bench_http()
+    if "scale" in which:
+        bench_scale()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
