@@ -121,7 +121,7 @@ class Probe:
         self.result: Result | None = None
         self.cancelled = False
         self.abandoned = False
-        self.done = threading.Event()
+        self.done = threading.Event()  # set once the probe ran (not when cancelled)
         self._lock = threading.Lock()
 
     def execute(self) -> None:
@@ -154,8 +154,12 @@ class Pool:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.submitted = 0
+        self.started = 0
+        self.stopped = False
+        self.abandoned: list[Probe] = []
+        self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[Probe | None] = queue.SimpleQueue()
-        self._pending: list[Probe] = []
         self._threads = [
             threading.Thread(target=self._work, name=f"deploycheck-probe-{n}", daemon=True)
             for n in range(size)
@@ -164,24 +168,32 @@ class Pool:
             thread.start()
 
     def submit(self, probe: Probe) -> Probe:
-        self._pending.append(probe)
+        self.submitted += 1
         self._queue.put(probe)
         return probe
 
+    def backlog(self) -> int:
+        """Probes submitted that no worker has taken yet."""
+        return self.submitted - self.started
+
     def _work(self) -> None:
         while (probe := self._queue.get()) is not None:
+            with self._lock:
+                self.started += 1
+            if self.stopped:
+                probe.cancel()
             probe.execute()
 
     def stuck(self) -> int:
         """How many workers are held by abandoned probes."""
-        return sum(1 for p in self._pending if p.abandoned and not p.done.is_set())
+        return sum(1 for p in self.abandoned if not p.done.is_set())
 
-    def cancel_pending(self) -> int:
-        """Launch no more probes (``-x``); how many were cancelled."""
-        return sum(1 for p in self._pending if p.started is None and p.cancel())
+    def cancel_pending(self) -> None:
+        """Launch no more probes (``-x``)."""
+        self.stopped = True
 
     def close(self) -> None:
-        self.cancel_pending()
+        self.stopped = True
         for _ in self._threads:
             self._queue.put(None)
 
@@ -200,16 +212,16 @@ def wait(probe: Probe, pool: Pool | None = None) -> Result:
         if started is None:
             if probe.done.wait(0.05):
                 break
-            if probe.cancelled:
-                raise RuntimeError("waiting for a cancelled probe")
-            if pool is not None and pool.stuck() >= pool.size and probe.cancel():
-                # every worker is held by a hung probe: run this one on its own thread
-                fresh = run_alone(Probe(probe.item, probe.run))
-                return wait(fresh)
+            if probe.cancelled or (pool is not None and pool.stuck() >= pool.size
+                                   and probe.cancel()):
+                # cancelled, or every worker is held by a hung probe: run it on its own
+                return wait(run_alone(Probe(probe.item, probe.run)))
             continue
         if probe.done.wait(max(0.0, started + limit + GRACE - time.monotonic())):
             break
         probe.abandoned = True
+        if pool is not None:
+            pool.abandoned.append(probe)
         return Result("failed", f"the check did not finish within its time limit of "
                                 f"{format_duration(limit)} (abandoned)",
                       duration=time.monotonic() - started)

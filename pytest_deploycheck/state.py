@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,8 @@ class State:
                                  or _ini_concurrency(config))
         self.pool: Pool | None = None
         self.probes: dict[str, Probe] = {}
+        self._upcoming: deque[tuple[int, Any]] = deque()
+        self._position: dict[str, int] = {}
 
     @property
     def project(self) -> Project | None:
@@ -79,22 +82,39 @@ class State:
     # -- probing ---------------------------------------------------------------
 
     def prefetch(self, items: list[Any]) -> None:
-        """Queue the read-only checks of ``items`` (ChecklistItems, in run order) on
-        the pool; each item collects its result when its turn comes."""
+        """Probe the read-only checks of ``items`` (ChecklistItems, in run order) on
+        the pool, a bounded window ahead of the item that reports; each item
+        collects its result when its turn comes."""
         if self.concurrency <= 1:
             return
         chosen = [i for i in items if _concurrent(i.model) and not i.get_closest_marker("skip")]
-        if not chosen:
+        self._position = {item.nodeid: n for n, item in enumerate(chosen)}
+        self._upcoming = deque(enumerate(chosen))
+        if self._upcoming:
+            self.pool = Pool(min(self.concurrency, len(self._upcoming)))
+            self._fill()
+
+    def _fill(self) -> None:
+        pool = self.pool
+        if pool is None or pool.stopped:
             return
+        window = 2 * pool.size
         run = self.run_context
-        self.pool = Pool(min(self.concurrency, len(chosen)))
-        for item in chosen:
-            self.probes[item.nodeid] = self.pool.submit(Probe(item.model, run))
+        while self._upcoming and pool.backlog() < window:
+            _, item = self._upcoming.popleft()
+            self.probes[item.nodeid] = pool.submit(Probe(item.model, run))
 
     def result(self, nodeid: str, model: Item) -> Result:
         """Run (or collect the prefetched result of) an item's check."""
         probe = self.probes.pop(nodeid, None)
-        if probe is None or probe.cancelled:
+        if probe is None and nodeid in self._position:
+            # its turn came before the window reached it (earlier items were skipped):
+            # what stands before it in the window will not be asked for any more
+            here = self._position[nodeid]
+            while self._upcoming and self._upcoming[0][0] <= here:
+                self._upcoming.popleft()
+        self._fill()
+        if probe is None:
             return wait(run_alone(Probe(model, self.run_context)))
         return wait(probe, self.pool)
 
@@ -107,6 +127,7 @@ class State:
             self.pool.close()
             self.pool = None
         self.probes.clear()
+        self._upcoming.clear()
 
     def display_path(self, path: Path) -> str:
         try:

@@ -197,3 +197,24 @@ def test_an_ordered_section_stays_in_order_on_one_worker_under_xdist(project: Pr
         assert found[f"checks.app.yaml.runbook::step-{n}"].startswith(
             "skipped: blocked by step-4")
     assert sum(1 for v in found.values() if v == "passed") == 27
+
+
+def test_items_skipped_by_other_plugins_do_not_stall_or_repeat_probes(project: Project) -> None:
+    project.write("conftest.py", """
+        import pytest
+
+        def pytest_runtest_setup(item):
+            if item.name.startswith("skipped-"):
+                pytest.skip("skipped by a project hook")
+        """)
+    with serve() as server:
+        items = "\n".join(
+            f"      - {{id: {'skipped' if n < 30 else 'kept'}-{n}, title: N{n}, "
+            f"check: {{http: {{url: \"{server.url}/flaky/key-{n}/0\"}}}}}}"
+            for n in range(50))
+        project.write("checks/app.yaml", (
+            "checklist: c\ntitle: C\nphase: deploy\nsections:\n  - id: s\n    title: S\n"
+            "    items:\n" + items + "\n"))
+        project.run("--deploycheck-concurrency", "4").assert_outcomes(passed=20, skipped=30)
+        counts = dict(server.counts)
+    assert all(counts[f"key-{n}"] == 1 for n in range(30, 50)), counts
