@@ -4,15 +4,40 @@ Public API for projects that add their own check types (see
 :func:`check_type`)::
 
     from pytest_deploycheck import CheckContext, CheckFailed, check_type
+
+The names are imported on first use, so that loading the pytest plugin costs
+nothing in runs without checklists.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import CheckFailed, ChecklistError, DeploycheckError, Problem, RegistryError
-from .registry import CheckContext, check_type
-from .units import Duration, Size
+
+if TYPE_CHECKING:
+    from .registry import CheckContext, check_type
+    from .units import Duration, Regex, Size
 
 __version__ = "0.1.0.dev0"
+
+_LAZY = {
+    "CheckContext": "registry",
+    "check_type": "registry",
+    "Duration": "units",
+    "Regex": "units",
+    "Size": "units",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_deploycheck' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "CheckContext",
@@ -21,6 +46,7 @@ __all__ = [
     "DeploycheckError",
     "Duration",
     "Problem",
+    "Regex",
     "RegistryError",
     "Size",
     "__version__",

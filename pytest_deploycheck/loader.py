@@ -22,7 +22,17 @@ from .config import (
     needs_run_time,
 )
 from .errors import ChecklistError, DeploycheckError, Problem
-from .model import SEVERITIES, Attest, CheckCall, Checklist, Item, Location, Retry, Section
+from .model import (
+    CHECKLIST_KEY,
+    SEVERITIES,
+    Attest,
+    CheckCall,
+    Checklist,
+    Item,
+    Location,
+    Retry,
+    Section,
+)
 from .registry import REGISTRY
 from .units import Duration
 from .validate import field_names, problems_from, suggest
@@ -37,7 +47,6 @@ RESERVED_TAGS = frozenset({
     "tryfirst", "trylast", "and", "or", "not", "True", "False", "None",
     "automated", "manual",
 })
-_CHECKLIST_KEY = re.compile(r"^checklist\s*:", re.MULTILINE)
 
 
 def _valid_id(value: str) -> str:
@@ -134,7 +143,7 @@ _ADAPTERS: dict[type, TypeAdapter[Any]] = {
 
 def is_checklist(text: str) -> bool:
     """Cheap test: could ``text`` be a checklist (a top-level ``checklist:`` key)?"""
-    return _CHECKLIST_KEY.search(text) is not None
+    return CHECKLIST_KEY.search(text) is not None
 
 
 class _Locator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,6 +13,11 @@ Outcome = Literal["passed", "failed"]
 SEVERITIES = ("low", "medium", "high", "critical")
 DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_CONCURRENCY = 32
+RELEASE_ENV = "DEPLOYCHECK_RELEASE"
+ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
+# a checklist is a YAML file with a top-level ``checklist:`` key
+CHECKLIST_KEY = re.compile(r"^checklist\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)

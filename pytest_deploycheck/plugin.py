@@ -1,22 +1,33 @@
 """The pytest11 entry point: options, markers, collection of checklist files.
 
 Thin on purpose: the work happens in plain modules (loader, runner, config).
+Light on purpose too: the heavy modules (validation, probes) are imported only
+once a run meets a checklist, so pytest runs of other test suites pay nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from . import state as state_mod
-from .collect import ChecklistFile, ChecklistItem
-from .errors import ChecklistError
-from .loader import is_checklist
-from .model import DEFAULT_PHASES
-from .state import DEFAULT_CONCURRENCY
+from .model import (
+    CHECKLIST_KEY,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PHASES,
+    ENVIRONMENT_ENV,
+    RELEASE_ENV,
+)
+
+if TYPE_CHECKING:
+    from .collect import ChecklistFile
+    from .state import State
+
+_COLLECT = "pytest_deploycheck.collect"
 
 _PHASE_HELP = {
     "predeploy": "pre-deployment gate: what must hold before deploying",
@@ -31,11 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploycheck-env", dest="deploycheck_env", metavar="NAME", default=None,
         help="environment to check, as named in the project config "
-             f"(also ${state_mod.ENVIRONMENT_ENV} or ini deploycheck_env)",
+             f"(also ${ENVIRONMENT_ENV} or ini deploycheck_env)",
     )
     group.addoption(
         "--deploycheck-release", dest="deploycheck_release", metavar="VERSION", default=None,
-        help=f"release being deployed, for ${{release}} (also ${state_mod.RELEASE_ENV} "
+        help=f"release being deployed, for ${{release}} (also ${RELEASE_ENV} "
              "or ini deploycheck_release)",
     )
     group.addoption(
@@ -66,45 +77,60 @@ def _concurrency(value: str) -> int:
     return number
 
 
+def _paths(config: pytest.Config) -> list[Path]:
+    return [config.rootpath / p for p in config.getini("deploycheck_paths")]
+
+
+def _state(config: pytest.Config) -> State:
+    from . import state
+
+    return state.get(config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    state = state_mod.State(config)
-    config.stash[state_mod.STATE] = state
-    phases = state.project.phases if state.project else DEFAULT_PHASES
+    phases: tuple[str, ...] = DEFAULT_PHASES
+    uses_checklists = any(p.is_dir() for p in _paths(config))
+    if uses_checklists:
+        state = _state(config)
+        if state.project is not None:
+            phases = state.project.phases
     for phase in phases:
         help_text = _PHASE_HELP.get(phase, "deployment phase")
         config.addinivalue_line("markers", f"{phase}: deploycheck phase — {help_text}")
-        state.register_marker(phase)
     config.addinivalue_line("markers", "automated: checklist item checked by a probe")
     config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
-    state.register_marker("automated")
-    state.register_marker("manual")
     if not config.option.collectonly and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(ConcurrentProbing(state), "deploycheck-concurrency")
+        config.pluginmanager.register(ConcurrentProbing(), "deploycheck-concurrency")
     if config.pluginmanager.hasplugin("xdist"):
         from .distribute import XdistHooks
 
-        uses_checklists = any(p.is_dir() for p in state.paths)
         config.pluginmanager.register(XdistHooks(uses_checklists), "deploycheck-xdist")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
     if file_path.suffix not in (".yaml", ".yml"):
         return None
-    state = state_mod.get(parent.config)
-    if not (state.wants(file_path) or parent.session.isinitpath(file_path)):
+    wanted = any(file_path.is_relative_to(p) for p in _paths(parent.config))
+    if not (wanted or parent.session.isinitpath(file_path)):
         return None
     try:
         head = file_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if not is_checklist(head):
+    if CHECKLIST_KEY.search(head) is None:
         return None
+    from .collect import ChecklistFile
+
     return ChecklistFile.from_parent(parent, path=file_path)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    state = state_mod.get(config)
-    if state.project is None or not any(p.is_dir() for p in state.paths):
+    if not any(p.is_dir() for p in _paths(config)):
+        return None
+    from .errors import ChecklistError
+
+    state = _state(config)
+    if state.project is None:
         return None
     try:
         settings = state.settings()
@@ -120,11 +146,14 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if not isinstance(item, ChecklistItem):
+    collect = sys.modules.get(_COLLECT)  # not imported: no checklist in this run
+    if collect is None or not isinstance(item, collect.ChecklistItem):
         return report
-    state = state_mod.get(item.config)
+    from .state import RESULT
+
+    state = _state(item.config)
     model = item.model
-    result = item.stash.get(state_mod.RESULT, None)
+    result = item.stash.get(RESULT, None)
     if report.when == "call" and result is not None:
         crash = getattr(report.longrepr, "reprcrash", None)
         if report.failed and crash is not None:
@@ -153,21 +182,30 @@ class ConcurrentProbing:
     and every reporter behave as in a serial run.
     """
 
-    def __init__(self, state: state_mod.State) -> None:
-        self.state = state
+    def __init__(self) -> None:
         self.session: pytest.Session | None = None
+        self.state: State | None = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
-        self.session = session
-        self.state.prefetch([i for i in session.items if isinstance(i, ChecklistItem)])
+        collect = sys.modules.get(_COLLECT)
+        if collect is not None:
+            self.session = session
+            self.state = _state(session.config)
+            self.state.prefetch([i for i in session.items if isinstance(i, collect.ChecklistItem)])
         try:
             return (yield)
         finally:
-            self.state.close_pool()
+            if self.state is not None:
+                self.state.close_pool()
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # after pytest's own maxfail bookkeeping: once it decides to stop, launch no more
-        if self.session is not None and (self.session.shouldfail or self.session.shouldstop):
+        session = self.session
+        if session is not None and self.state is not None and (
+                session.shouldfail or session.shouldstop):
             self.state.stop_probing()
+
+
+

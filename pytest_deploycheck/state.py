@@ -11,15 +11,12 @@ import pytest
 
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .model import Checklist, Item, Result
+from .model import ENVIRONMENT_ENV, RELEASE_ENV, Checklist, Item, Result
 from .runner import Pool, Probe, RunContext, run_alone, wait
 
 RESULT = pytest.StashKey[Result]()
 STATE = pytest.StashKey["State"]()
 
-DEFAULT_CONCURRENCY = 32
-RELEASE_ENV = "DEPLOYCHECK_RELEASE"
-ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
 
 
 class State:
@@ -173,7 +170,11 @@ def _ini_concurrency(config: pytest.Config) -> int:
 
 
 def get(config: pytest.Config) -> State:
-    return config.stash[STATE]
+    """The run's state, made on first use (only runs that meet a checklist pay for it)."""
+    found = config.stash.get(STATE, None)
+    if found is None:
+        found = config.stash[STATE] = State(config)
+    return found
 
 
 def _concurrent(model: Item) -> bool:
