@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ class SectionCollector(pytest.Collector):
             yield ChecklistItem.from_parent(self, name=item.id, model=item)
 
 
+@functools.cache
+def _property(evidence_key: str) -> str:
+    return f"evidence.{evidence_key}"
+
+
 class ChecklistItem(pytest.Item):
     """One checklist item: an automated check or a manual sign-off."""
 
@@ -66,8 +72,9 @@ class ChecklistItem(pytest.Item):
             self.own_markers.append(mark.mark)
         self.extra_keyword_matches.add(model.title)
         # plain strings, on every report of the item (JUnit XML reads them as properties)
-        self.user_properties += [
-            ("phase", model.phase), ("section", model.section), ("kind", model.kind)]
+        self.user_properties += [state.shared(("phase", model.phase)),
+                                 state.shared(("section", model.section)),
+                                 state.shared(("kind", model.kind))]
         reason = model.not_applicable_in(state.environment)
         if reason:
             self.add_marker(pytest.mark.skip(reason=reason))
@@ -95,7 +102,7 @@ class ChecklistItem(pytest.Item):
         else:
             result = state_mod.get(self.config).result(self.nodeid, model)
         self.stash[state_mod.RESULT] = result
-        self.user_properties += [(f"evidence.{k}", str(v)) for k, v in result.evidence.items()]
+        self.user_properties += [(_property(k), str(v)) for k, v in result.evidence.items()]
         self.user_properties.append(("duration", format_duration(result.duration)))
         if result.outcome == "failed":
             pytest.fail(result.message, pytrace=False)

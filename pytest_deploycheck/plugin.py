@@ -153,8 +153,9 @@ def pytest_runtest_makereport(
 
     state = _state(item.config)
     model = item.model
-    result = item.stash.get(RESULT, None)
-    if report.when == "call" and result is not None:
+    result = item.stash.get(RESULT, None) if report.when == "call" else None
+    if result is not None:
+        del item.stash[RESULT]  # the report keeps what is needed
         crash = getattr(report.longrepr, "reprcrash", None)
         if report.failed and crash is not None:
             crash.message = result.message  # the short summary: no "Failed: " prefix

@@ -12,7 +12,7 @@ import pytest
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
 from .model import ENVIRONMENT_ENV, RELEASE_ENV, Checklist, Item, Result
-from .runner import Pool, Probe, RunContext, run_alone, wait
+from .runner import Pool, Probe, RunContext, wait
 
 RESULT = pytest.StashKey[Result]()
 STATE = pytest.StashKey["State"]()
@@ -41,6 +41,7 @@ class State:
         self._settings: Settings | None = None
         self._registered_markers: set[str] = set()
         self._marks: dict[str, pytest.MarkDecorator] = {}
+        self._shared: dict[tuple[str, str], tuple[str, str]] = {}
         self.checklists: dict[str, str] = {}
         self.blocked_by: dict[str, str] = {}
         self._run_context: RunContext | None = None
@@ -50,6 +51,7 @@ class State:
         self.probes: dict[str, Probe] = {}
         self._upcoming: deque[tuple[int, Any]] = deque()
         self._position: dict[str, int] = {}
+        self._lane: Pool | None = None
 
     @property
     def project(self) -> Project | None:
@@ -111,8 +113,10 @@ class State:
             while self._upcoming and self._upcoming[0][0] <= here:
                 self._upcoming.popleft()
         self._fill()
-        if probe is None:
-            return wait(run_alone(Probe(model, self.run_context)))
+        if probe is None:  # checks that run alone, one after the other, on a lane of their own
+            if self._lane is None or self._lane.stuck():
+                self._lane = Pool(1)
+            return wait(self._lane.submit(Probe(model, self.run_context)), self._lane)
         return wait(probe, self.pool)
 
     def stop_probing(self) -> None:
@@ -125,6 +129,9 @@ class State:
             self.pool = None
         self.probes.clear()
         self._upcoming.clear()
+        if self._lane is not None:
+            self._lane.close()
+            self._lane = None
 
     def display_path(self, path: Path) -> str:
         try:
@@ -143,6 +150,10 @@ class State:
                 loc.path, loc.line, loc.column, f"duplicate checklist id {checklist.id!r}",
                 field="checklist", hint=f"{other} already uses it; checklist ids are unique "
                 "in a project")])
+
+    def shared(self, value: tuple[str, str]) -> tuple[str, str]:
+        """One copy of a (name, value) property that thousands of items carry."""
+        return self._shared.setdefault(value, value)
 
     def mark(self, name: str) -> pytest.MarkDecorator:
         """The (registered) marker called ``name``."""
