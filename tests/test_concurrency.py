@@ -218,3 +218,10 @@ def test_items_skipped_by_other_plugins_do_not_stall_or_repeat_probes(project: P
         project.run("--deploycheck-concurrency", "4").assert_outcomes(passed=20, skipped=30)
         counts = dict(server.counts)
     assert all(counts[f"key-{n}"] == 1 for n in range(30, 50)), counts
+
+
+def test_last_failed_reruns_only_the_failures(mixed: Project) -> None:
+    mixed.run()
+    result = mixed.run("--lf", "-v")
+    result.assert_outcomes(failed=5, deselected=7)
+    result.stdout.fnmatch_lines(["*::probes::down FAILED*"])
