@@ -18,12 +18,12 @@ RESULT = pytest.StashKey[Result]()
 STATE = pytest.StashKey["State"]()
 
 
-
 class State:
+    """Made on first use by :func:`get`; one per pytest run (and per xdist worker)."""
+
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.rootdir = config.rootpath
-        self.paths = [self.rootdir / p for p in config.getini("deploycheck_paths")]
         config_path = self.rootdir / str(config.getini("deploycheck_config"))
         self._project: Project | None = None
         self._project_error: ChecklistError | None = None
@@ -39,7 +39,6 @@ class State:
             config.getoption("deploycheck_release") or os.environ.get(RELEASE_ENV)
             or config.getini("deploycheck_release") or None)
         self._settings: Settings | None = None
-        self._registered_markers: set[str] = set()
         self._marks: dict[str, pytest.MarkDecorator] = {}
         self._shared: dict[tuple[str, str], tuple[str, str]] = {}
         self.checklists: dict[str, str] = {}
@@ -139,9 +138,6 @@ class State:
         except ValueError:
             return str(path)
 
-    def wants(self, path: Path) -> bool:
-        return any(path.is_relative_to(p) for p in self.paths)
-
     def claim_checklist(self, checklist: Checklist) -> None:
         other = self.checklists.setdefault(checklist.id, checklist.path)
         if other != checklist.path:
@@ -159,16 +155,12 @@ class State:
         """The (registered) marker called ``name``."""
         found = self._marks.get(name)
         if found is None:
-            self.register_marker(name)
-            found = self._marks[name] = getattr(pytest.mark, name)
-        return found
-
-    def register_marker(self, name: str) -> None:
-        if name not in self._registered_markers:
-            self._registered_markers.add(name)
+            # register tags as they appear, so that --strict-markers accepts them
             registered = {line.split(":")[0].strip() for line in self.config.getini("markers")}
             if name not in registered:
                 self.config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
+            found = self._marks[name] = getattr(pytest.mark, name)
+        return found
 
 
 def _ini_concurrency(config: pytest.Config) -> int:
