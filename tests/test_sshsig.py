@@ -112,7 +112,7 @@ def test_truncated_armor_is_refused(keydir: Path) -> None:
     with pytest.raises(SignatureError, match="not armored"):
         sshsig.parse(text.rsplit("\n", 2)[0])
     lines = text.splitlines()
-    with pytest.raises(SignatureError, match="truncated|base64"):
+    with pytest.raises(SignatureError, match=r"truncated|base64"):
         sshsig.parse("\n".join([lines[0], lines[1][:-7], lines[-1]]))
 
 
