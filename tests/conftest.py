@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import ssl
 import textwrap
 from collections.abc import Generator, Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import trustme
 from servers import LoopbackServer, serve
+from sshkeys import KEY_TYPES, ssh_keygen
 
 from pytest_deploycheck.registry import REGISTRY
 
@@ -37,6 +39,21 @@ def https_server(tls_ca: trustme.CA) -> Iterator[LoopbackServer]:
     tls_ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
     with serve(context) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def keydir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ssh-keygen") is None:
+        reason = "ssh-keygen (openssh-client) is not installed"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    path = tmp_path_factory.mktemp("keys")
+    for name, args in KEY_TYPES.items():
+        result = ssh_keygen(*args, "-N", "", "-q", "-C", f"{name}@test", "-f", str(path / name))
+        assert result.returncode == 0, result.stderr
+    return path
+
 
 
 class Project:

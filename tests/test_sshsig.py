@@ -4,56 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import struct
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from sshkeys import KEY_TYPES, STATEMENT, sign_with_ssh_keygen, ssh_keygen
 
 from pytest_deploycheck.attest import sshsig
 from pytest_deploycheck.attest.sshsig import PublicKey, SignatureError
-
-STATEMENT = b"item: code-reviewed\ndecision: approved\nrelease: 1.4.0\n"
-KEY_TYPES = {
-    "ed25519": ["-t", "ed25519"],
-    "ecdsa-p256": ["-t", "ecdsa", "-b", "256"],
-    "ecdsa-p384": ["-t", "ecdsa", "-b", "384"],
-    "ecdsa-p521": ["-t", "ecdsa", "-b", "521"],
-    "rsa": ["-t", "rsa", "-b", "3072"],
-}
-
-
-def ssh_keygen(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["ssh-keygen", *args], input=stdin, capture_output=True, timeout=30,
-                          check=False)
-
-
-@pytest.fixture(scope="session")
-def keydir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("ssh-keygen") is None:
-        reason = "ssh-keygen (openssh-client) is not installed"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    path = tmp_path_factory.mktemp("keys")
-    for name, args in KEY_TYPES.items():
-        result = ssh_keygen(*args, "-N", "", "-q", "-C", f"{name}@test", "-f", str(path / name))
-        assert result.returncode == 0, result.stderr
-    return path
-
-
-def sign_with_ssh_keygen(keydir: Path, key: str, message: bytes,
-                         namespace: str = "deploycheck") -> str:
-    target = keydir / f"msg-{key}-{namespace}"
-    target.write_bytes(message)
-    result = ssh_keygen("-Y", "sign", "-f", str(keydir / key), "-n", namespace, str(target))
-    assert result.returncode == 0, result.stderr
-    return (keydir / f"msg-{key}-{namespace}.sig").read_text()
 
 
 def blob_fields(text: str) -> list[bytes]:
