@@ -1,0 +1,201 @@
+"""The attestation file and what its signed entries say about each manual item.
+
+The file is YAML: a list of entries, each a statement and its armored signature
+over the statement's exact bytes. Entries are only ever appended, so several
+people add theirs and git merges them::
+
+    - statement: |
+        deploycheck: attestation
+        project: payments
+        …
+      signature: |
+        -----BEGIN SSH SIGNATURE-----
+        …
+        -----END SSH SIGNATURE-----
+
+Each entry is checked in this order, and the first failure is its reason:
+armor and blob parsed strictly; the key is in allowed_signers and not revoked;
+the signature verifies over the statement's bytes; only then the statement is
+read (strict YAML, no unknown field); the key may sign as the statement's
+principal (namespace, validity dates); the principal holds the role; the
+statement's times (issued no later than now plus the allowed clock skew, not
+expired, lifetime within the policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..errors import ChecklistError
+from ..model import Attest
+from ..yamlsrc import load
+from . import signers as signers_mod
+from . import sshsig
+from . import statement as statement_mod
+from .signers import AllowedSigner
+from .sshsig import SignatureError
+from .statement import Statement
+
+
+class AttestationFileError(SignatureError):
+    """The attestation file cannot be read as a list of entries."""
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Who may sign what: allowed_signers, roles, revocations and the time policy."""
+
+    signers: Sequence[AllowedSigner]
+    roles: Mapping[str, Sequence[str]] = field(default_factory=dict)  # role → principals
+    revoked: frozenset[str] = frozenset()  # SHA256:… fingerprints
+    max_ttl: timedelta = timedelta(days=30)
+    clock_skew: timedelta = timedelta(minutes=5)
+    namespace: str = sshsig.NAMESPACE
+
+
+@dataclass(frozen=True)
+class Entry:
+    statement: str
+    signature: str
+    where: str  # file:line, for messages
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One entry, checked: its statement when the signature is good, else why not."""
+
+    entry: Entry
+    statement: Statement | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a statement must say to count for one item in this run."""
+
+    project: str
+    release: str | None
+    environment: str
+    checklist: str
+    item: str
+    item_digest: str
+    commit: str | None = None
+
+
+def read_entries(text: str, path: str) -> list[Entry]:
+    """The entries of an attestation file (strict YAML; a mistake invalidates it)."""
+    try:
+        source = load(text, path)
+    except ChecklistError as exc:
+        raise AttestationFileError(str(exc.problems[0])) from None
+    data = source.data if source.data is not None else []
+    if not isinstance(data, list):
+        raise AttestationFileError(f"{path}: expected a list of entries")
+    entries = []
+    for n, raw in enumerate(data):
+        line = source.mark((n,))[0]
+        if not isinstance(raw, dict) or set(raw) != {"statement", "signature"} or not all(
+                isinstance(v, str) for v in raw.values()):
+            raise AttestationFileError(f"{path}:{line}: an entry has exactly two text fields, "
+                                       "statement and signature")
+        entries.append(Entry(raw["statement"], raw["signature"], f"{path}:{line}"))
+    return entries
+
+
+def verify_entry(entry: Entry, trust: Trust, now: datetime) -> Verdict:
+    """Check one entry in the documented order; the first failure is the reason."""
+    fingerprint = None
+    try:
+        signature = sshsig.parse(entry.signature)
+        key = signature.public_key
+        fingerprint = key.fingerprint
+        if not any(s.key == key for s in trust.signers):
+            raise SignatureError(f"key {fingerprint} is not in allowed_signers")
+        if fingerprint in trust.revoked:
+            raise SignatureError(f"key {fingerprint} is revoked")
+        sshsig.verify(signature, entry.statement.encode("utf-8"), trust.namespace)
+        statement = statement_mod.parse(entry.statement)
+        signers_mod.authorize(list(trust.signers), key, statement.principal, trust.namespace,
+                              now)
+        if statement.principal not in trust.roles.get(statement.role, ()):
+            raise SignatureError(f"{statement.principal} does not hold the role "
+                                 f"{statement.role!r}")
+        if statement.issued_at > now + trust.clock_skew:
+            raise SignatureError(f"the statement is issued in the future "
+                                 f"({statement_mod.format_time(statement.issued_at)})")
+        if now >= statement.expires_at:
+            raise SignatureError(f"the statement expired at "
+                                 f"{statement_mod.format_time(statement.expires_at)}")
+        if statement.expires_at - statement.issued_at > trust.max_ttl:
+            raise SignatureError(f"the statement is valid for longer than the policy's "
+                                 f"{trust.max_ttl.days} days")
+    except SignatureError as exc:
+        return Verdict(entry, None, fingerprint, str(exc))
+    return Verdict(entry, statement, fingerprint)
+
+
+def mismatch(statement: Statement, binding: Binding) -> str | None:
+    """Why a valid statement does not count for the bound item, or None."""
+    if binding.release is None:
+        return "the release of this run is unknown (set --deploycheck-release)"
+    for name, want in (("project", binding.project), ("release", binding.release),
+                       ("checklist", binding.checklist), ("item", binding.item)):
+        got = getattr(statement, name)
+        if got != want:
+            return f"it is for {name} {got!r}, not {want!r}"
+    if statement.environment is not None and statement.environment != binding.environment:
+        return f"it is for environment {statement.environment!r}, not {binding.environment!r}"
+    if statement.commit != binding.commit and (statement.commit or binding.commit):
+        return (f"it binds commit {statement.commit!r}, this run deploys "
+                f"{binding.commit!r}")
+    if statement.item_digest != binding.item_digest:
+        return "the item was edited after it was signed"
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    passed: bool
+    message: str
+    signers: tuple[Statement, ...] = ()
+
+
+def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
+           kind: str = "attestation") -> Decision:
+    """Whether ``attest`` is satisfied for the bound item by the checked entries."""
+    approvals: dict[str, Statement] = {}
+    notes: list[str] = []
+    for verdict in verdicts:
+        st = verdict.statement
+        if st is None:
+            notes.append(f"an entry at {verdict.entry.where} is invalid: {verdict.error}")
+            continue
+        if st.kind != kind or st.checklist != binding.checklist or st.item != binding.item:
+            continue
+        why = mismatch(st, binding)
+        who = f"{st.principal} ({st.role})"
+        if why is not None:
+            notes.append(f"{who} does not count: {why}")
+            continue
+        if st.role not in attest.roles:
+            notes.append(f"{who} does not count: the item needs {', '.join(attest.roles)}")
+            continue
+        if st.decision == "rejected":
+            return Decision(False, f"rejected by {who}: {st.justification}", (st,))
+        approvals.setdefault(st.principal, st)
+    needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
+             else f"approval by {', '.join(attest.roles)}")
+    if len(approvals) >= attest.quorum:
+        names = ", ".join(f"{s.principal} ({s.role})" for s in approvals.values())
+        return Decision(True, f"approved by {names}", tuple(approvals.values()))
+    have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
+    detail = "; ".join(notes)
+    return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
+                    tuple(approvals.values()))
