@@ -63,6 +63,13 @@ class DefaultsDoc:
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
+class PolicyDoc:
+    max_ttl: Duration = 30 * 86400.0
+    clock_skew: Duration = 300.0
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
 class ProjectDoc:
     project: str = ""
     release: str | None = None
@@ -71,10 +78,16 @@ class ProjectDoc:
     defaults: DefaultsDoc = field(default_factory=DefaultsDoc)
     variables: dict[str, Scalar] = field(default_factory=dict)
     environments: dict[str, EnvironmentDoc] = field(default_factory=dict)
+    signers: str = "checks/allowed_signers"
+    attestations: str = "checks/attestations"
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    revoked: list[str] = field(default_factory=list)
+    policy: PolicyDoc = field(default_factory=PolicyDoc)
 
 
 _PROJECT = TypeAdapter(ProjectDoc)
-_DOCS: dict[tuple[str, ...], type] = {(): ProjectDoc, ("defaults",): DefaultsDoc}
+_DOCS: dict[tuple[str, ...], type] = {(): ProjectDoc, ("defaults",): DefaultsDoc,
+                                      ("policy",): PolicyDoc}
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,12 @@ class Project:
     release: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     path: str | None = None
+    signers: str = "checks/allowed_signers"
+    attestations: str = "checks/attestations"
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    revoked: frozenset[str] = frozenset()
+    max_ttl: float = 30 * 86400.0
+    clock_skew: float = 300.0
 
     def select(self, environment: str | None, release: str | None) -> Settings:
         """The settings of a run in ``environment`` (None: the default)."""
@@ -164,6 +183,12 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
         release=doc.release,
         timeout=doc.defaults.timeout,
         path=display,
+        signers=doc.signers,
+        attestations=doc.attestations,
+        roles={role: tuple(people) for role, people in doc.roles.items()},
+        revoked=frozenset(doc.revoked),
+        max_ttl=doc.policy.max_ttl,
+        clock_skew=doc.policy.clock_skew,
     )
 
 

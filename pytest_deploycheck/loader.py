@@ -6,6 +6,8 @@ file, line, column, item and field; all problems of a file are reported at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import typing
 from dataclasses import dataclass, field, is_dataclass
@@ -226,6 +228,7 @@ class _Builder:
         self.settings = settings
         self.problems: list[Problem] = []
         self.locate = _Locator(source)
+        self.digests: dict[tuple[Any, Any], str] = {}
 
     def problem(self, path: Path, message: str, hint: str | None = None, *,
                 key: bool = False, field_path: Path | None = None) -> None:
@@ -292,6 +295,7 @@ class _Builder:
         if not isinstance(data, dict) or "checklist" not in data:
             self.problem((), "not a checklist: the top level needs a 'checklist:' key")
             return None
+        self.digests = _item_digests(data)  # as written, before variables are filled in
         if self.has_references:
             self.interpolate(data, (), False)
         doc = self.validate(ChecklistDoc, ())
@@ -383,6 +387,7 @@ class _Builder:
             check=check,
             attest=Attest(tuple(idoc.attest.roles), idoc.attest.quorum) if idoc.attest else None,
             ordered=sdoc.ordered,
+            digest=self.digests.get((path[1], path[3]), ""),
         )
 
     def where_set(self, path: Path, key: str, value: Any) -> Path:
@@ -426,6 +431,19 @@ class _Builder:
             return None
         return CheckCall(name, spec, check_type.only_reads(spec),
                          self.has_references and _mentions_run_time(params))
+
+
+def _item_digests(data: dict[str, Any]) -> dict[tuple[Any, Any], str]:
+    """``sha256:…`` of each item's definition as written (canonical JSON)."""
+    digests = {}
+    sections = data.get("sections")
+    for s, section in enumerate(sections if isinstance(sections, list) else []):
+        items = section.get("items") if isinstance(section, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            canonical = json.dumps(item, sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False, default=str)
+            digests[(s, i)] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return digests
 
 
 def _mentions_run_time(value: Any) -> bool:

@@ -16,6 +16,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 32
 RELEASE_ENV = "DEPLOYCHECK_RELEASE"
 ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
+COMMIT_ENV = "DEPLOYCHECK_COMMIT"
 # a checklist is a YAML file with a top-level ``checklist:`` key
 CHECKLIST_KEY = re.compile(r"^checklist\s*:", re.MULTILINE)
 
@@ -76,6 +77,7 @@ class Item:
     check: CheckCall | None = None
     attest: Attest | None = None
     ordered: bool = False
+    digest: str = ""  # of the item as written: editing it invalidates its sign-offs
 
     @property
     def kind(self) -> str:

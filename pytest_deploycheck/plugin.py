@@ -17,6 +17,7 @@ import pytest
 
 from .model import (
     CHECKLIST_KEY,
+    COMMIT_ENV,
     DEFAULT_CONCURRENCY,
     DEFAULT_PHASES,
     ENVIRONMENT_ENV,
@@ -48,6 +49,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--deploycheck-release", dest="deploycheck_release", metavar="VERSION", default=None,
         help=f"release being deployed, for ${{release}} (also ${RELEASE_ENV} "
              "or ini deploycheck_release)",
+    )
+    group.addoption(
+        "--deploycheck-commit", dest="deploycheck_commit", metavar="SHA", default=None,
+        help=f"the deployed commit or artifact digest sign-offs must name (also ${COMMIT_ENV})",
+    )
+    group.addoption(
+        "--deploycheck-attestations", dest="deploycheck_attestations", metavar="PATH",
+        default=None,
+        help="signed attestation file, or a directory of them (default: 'attestations' in "
+             "the project config, checks/attestations)",
     )
     group.addoption(
         "--deploycheck-concurrency", dest="deploycheck_concurrency", metavar="N", default=None,

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .attest import signers as signers_mod
+from .attest import store
+from .attest.sshsig import SignatureError
+from .attest.statement import format_time as statement_time
+from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .model import ENVIRONMENT_ENV, RELEASE_ENV, Checklist, Item, Result
+from .model import COMMIT_ENV, ENVIRONMENT_ENV, RELEASE_ENV, Checklist, Item, Result
 from .runner import Pool, Probe, RunContext, wait
 
 RESULT = pytest.StashKey[Result]()
@@ -51,6 +57,9 @@ class State:
         self._upcoming: deque[tuple[int, Any]] = deque()
         self._position: dict[str, int] = {}
         self._lane: Pool | None = None
+        self.commit: str | None = (config.getoption("deploycheck_commit")
+                                   or os.environ.get(COMMIT_ENV) or None)
+        self._ledger: tuple[Trust, list[Verdict]] | str | None = None
 
     @property
     def project(self) -> Project | None:
@@ -131,6 +140,66 @@ class State:
         if self._lane is not None:
             self._lane.close()
             self._lane = None
+
+    # -- sign-offs -------------------------------------------------------------
+
+    def ledger(self) -> tuple[Trust, list[Verdict]] | str:
+        """allowed_signers and every attestation entry, read and checked once per
+        process; or why they cannot be (which fails every manual item)."""
+        if self._ledger is None:
+            self._ledger = self._read_ledger()
+        return self._ledger
+
+    def _read_ledger(self) -> tuple[Trust, list[Verdict]] | str:
+        project = self.settings().project
+        signers_path = self.rootdir / project.signers
+        shown = self.display_path(signers_path)
+        try:
+            allowed = signers_mod.parse(signers_path.read_text(encoding="utf-8"), shown)
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"cannot read allowed_signers {shown}: {getattr(exc, 'strerror', exc)}"
+        except SignatureError as exc:
+            return f"allowed_signers is invalid: {exc}"
+        trust = Trust(allowed, roles=project.roles, revoked=project.revoked,
+                      max_ttl=timedelta(seconds=project.max_ttl),
+                      clock_skew=timedelta(seconds=project.clock_skew))
+        option = self.config.getoption("deploycheck_attestations")
+        where = Path(option) if option else self.rootdir / project.attestations
+        if where.is_dir():
+            files = sorted(p for p in where.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            files = [where] if where.exists() else []
+        now = datetime.now(timezone.utc)
+        verdicts = []
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8")
+                entries = store.read_entries(text, self.display_path(path))
+            except (OSError, UnicodeDecodeError) as exc:
+                return f"cannot read the attestation file {self.display_path(path)}: {exc}"
+            except SignatureError as exc:
+                return f"the attestation file is invalid: {exc}"
+            verdicts += [store.verify_entry(entry, trust, now) for entry in entries]
+        return trust, verdicts
+
+    def sign_off(self, model: Item) -> Result:
+        """Whether the manual item ``model`` has the signed approvals it needs."""
+        assert model.attest is not None
+        settings = self.settings()
+        binding = Binding(project=settings.project.name, release=settings.release,
+                          environment=settings.environment, checklist=model.checklist,
+                          item=model.id, item_digest=model.digest, commit=self.commit)
+        ledger = self.ledger()
+        if isinstance(ledger, str):  # fail closed, saying what is needed and what is broken
+            needs = store.decide(model.attest, [], binding).message
+            return Result("failed", f"no attestation for {model.id}: {needs} ({ledger})")
+        decision = store.decide(model.attest, ledger[1], binding)
+        evidence = {f"signed by {st.principal}": f"{st.role}, {st.decision} "
+                    f"{statement_time(st.issued_at)}, expires {statement_time(st.expires_at)}"
+                    for st in decision.signers}
+        if decision.passed:
+            return Result("passed", decision.message, evidence)
+        return Result("failed", f"no attestation for {model.id}: {decision.message}", evidence)
 
     def display_path(self, path: Path) -> str:
         try:

@@ -195,6 +195,8 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
     if len(approvals) >= attest.quorum:
         names = ", ".join(f"{s.principal} ({s.role})" for s in approvals.values())
         return Decision(True, f"approved by {names}", tuple(approvals.values()))
+    if not approvals and not notes:
+        return Decision(False, f"needs {needs}")
     have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
     detail = "; ".join(notes)
     return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),

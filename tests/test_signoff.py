@@ -1,0 +1,148 @@
+"""Manual items pass only with valid signed attestations — end to end, with ssh-keygen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import Project, assert_clean
+from sshkeys import sign_with_ssh_keygen
+
+from pytest_deploycheck.attest.statement import Statement, render
+from pytest_deploycheck.config import load_project
+from pytest_deploycheck.loader import load_checklist
+
+CHECKLIST = """
+    checklist: production
+    title: Production
+    phase: predeploy
+    sections:
+      - id: security
+        title: Security
+        items:
+          - id: security-signoff
+            title: Security team sign-off
+            attest: {roles: [security-lead]}
+          - id: go-no-go
+            title: Go / no-go
+            attest: {roles: [security-lead, risk-management], quorum: 2}
+    """
+CONFIG = """
+    project: payments
+    release: 1.4.0
+    environments: {production: {}}
+    roles:
+      security-lead: [alice@example.com]
+      risk-management: [bob@example.com]
+    """
+
+
+@pytest.fixture
+def signed(project: Project, keydir: Path) -> Project:
+    project.config(CONFIG)
+    project.checklist(CHECKLIST)
+    keys = {"alice@example.com": "ed25519", "bob@example.com": "ecdsa-p256"}
+    project.write("checks/allowed_signers", "".join(
+        f"{who} namespaces=\"deploycheck\" "
+        f"{' '.join((keydir / f'{key}.pub').read_text().split()[:2])}\n"
+        for who, key in keys.items()))
+    return project
+
+
+def digest(project: Project, item: str) -> str:
+    config = project.path / "checks" / "deploycheck.yaml"
+    settings = load_project(config, "deploycheck.yaml", "x").select(None, None)
+    checklist = load_checklist((project.path / "checks" / "app.yaml").read_text(),
+                               "checks/app.yaml", settings)
+    return next(i.digest for i in checklist.items if i.id == item)
+
+
+def sign(project: Project, keydir: Path, item: str, who: str = "alice@example.com",
+         role: str = "security-lead", key: str = "ed25519", **changes: str) -> str:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    fields: dict[str, object] = {
+        "deploycheck": "attestation", "project": "payments", "release": "1.4.0",
+        "checklist": "production", "item": item, "item_digest": digest(project, item),
+        "principal": who, "role": role, "decision": "approved", "justification": "Reviewed.",
+        "issued_at": now - timedelta(minutes=1), "expires_at": now + timedelta(days=7)}
+    fields.update(changes)
+    text = render(Statement(**fields))  # type: ignore[arg-type]
+    armored = sign_with_ssh_keygen(keydir, key, text.encode())
+    indent = "".join(f"    {line}\n" for line in text.splitlines())
+    sig = "".join(f"    {line}\n" for line in armored.splitlines())
+    return f"- statement: |\n{indent}  signature: |\n{sig}"
+
+
+def test_valid_sign_offs_pass_manual_items_and_show_who_signed(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/sign-offs.yaml",
+                 sign(signed, keydir, "security-signoff")
+                 + sign(signed, keydir, "go-no-go")
+                 + sign(signed, keydir, "go-no-go", who="bob@example.com",
+                        role="risk-management", key="ecdsa-p256"))
+    result = signed.run("-rA")
+    assert_clean(result)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["signed by alice@example.com: security-lead, approved *"])
+    signed.run("-n", "2").assert_outcomes(passed=2)
+
+
+def test_one_approval_of_a_quorum_of_two_fails_saying_1_of_2(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "go-no-go"))
+    result = signed.run("-k", "go-no-go")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["no attestation for go-no-go: needs 2 approvals by "
+                                 "security-lead, risk-management, has 1 of 2"])
+
+
+def test_editing_the_item_after_signing_invalidates_the_sign_off(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    signed.checklist(CHECKLIST.replace("Security team sign-off", "Security sign-off"))
+    result = signed.run("-k", "security-signoff")
+    result.stdout.fnmatch_lines(["*alice@example.com (security-lead) does not count: the item "
+                                 "was edited after it was signed"])
+
+
+def test_a_tampered_statement_fails_naming_the_entry(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml",
+                 sign(signed, keydir, "security-signoff").replace("Reviewed.", "Reviewed!"))
+    result = signed.run("-k", "security-signoff")
+    result.stdout.fnmatch_lines(["*an entry at checks/attestations/a.yaml:1 is invalid: the "
+                                 "signature does not match the signed bytes*"])
+
+
+def test_a_rejection_vetoes(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml",
+                 sign(signed, keydir, "security-signoff", decision="rejected",
+                      justification="CVE-2026-1234 open"))
+    signed.run("-k", "security-signoff").stdout.fnmatch_lines(
+        ["*rejected by alice@example.com (security-lead): CVE-2026-1234 open"])
+
+
+def test_another_release_does_not_count(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    result = signed.run("-k", "security-signoff", "--deploycheck-release", "1.5.0")
+    result.stdout.fnmatch_lines(["*does not count: it is for release '1.4.0', not '1.5.0'"])
+
+
+def test_a_yaml_tag_in_the_attestation_file_fails_every_manual_item(signed: Project) -> None:
+    signed.write("checks/attestations/a.yaml", "- !!python/object:os.system x\n")
+    result = signed.run()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*(the attestation file is invalid: *YAML tag "
+                                 "'!!python/object:os.system' is not allowed*"])
+
+
+def test_a_missing_allowed_signers_fails_closed(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    (signed.path / "checks" / "allowed_signers").unlink()
+    result = signed.run()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*(cannot read allowed_signers checks/allowed_signers: No "
+                                 "such file or directory)"])
