@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import DeploycheckError
@@ -33,6 +35,74 @@ def _types(args: argparse.Namespace) -> int:
     return 0
 
 
+def _attest(args: argparse.Namespace) -> int:
+    """Sign off a manual item: write the statement, sign it with ssh-keygen, append it."""
+    from datetime import datetime, timedelta, timezone
+
+    from .attest import sign as sign_mod
+    from .attest import signers as signers_mod
+    from .attest import store
+    from .attest.sshsig import PublicKey, SignatureError
+    from .attest.statement import render
+    from .config import load_project
+    from .errors import ChecklistError
+    from .units import parse_duration
+
+    root = Path(args.rootdir).resolve()
+    config_path = root / args.config
+    try:
+        project = load_project(config_path, args.config, root.name)
+        settings = project.select(args.environment, args.release)
+        item = sign_mod.find_item([root / p for p in args.paths], root, args.item, settings)
+        lifetime = timedelta(seconds=parse_duration(args.expires))
+        key_path = Path(args.key).expanduser()
+        public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
+        key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
+        allowed = signers_mod.parse((root / project.signers).read_text(encoding="utf-8"),
+                                    project.signers)
+        principal = args.principal or _principal_of(allowed, key)
+        statement = sign_mod.statement_for(
+            item, settings, principal=principal, role=args.role, decision=args.decision,
+            justification=args.justification, lifetime=lifetime,
+            environment=args.environment,
+            commit=args.commit)
+        text = render(statement)
+        signature = sign_mod.sign(text, key_path)
+        trust = store.Trust(allowed, roles=project.roles, revoked=project.revoked,
+                            max_ttl=timedelta(seconds=project.max_ttl),
+                            clock_skew=timedelta(seconds=project.clock_skew))
+        entry = store.Entry(text, signature, "new entry")
+        verdict = store.verify_entry(entry, trust, datetime.now(timezone.utc))
+        if not verdict.valid:
+            print(f"deploycheck attest: not written, the signed entry would not count: "
+                  f"{verdict.error}", file=sys.stderr)
+            return 1
+        target = root / project.attestations
+        if not target.suffix:
+            target = target / f"{principal}.yaml"
+        sign_mod.append(target, sign_mod.entry_text(text, signature))
+    except (ChecklistError, SignatureError, sign_mod.SignError) as exc:
+        print(f"deploycheck attest: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"deploycheck attest: {exc}", file=sys.stderr)
+        return 2
+    print(f"{statement.decision} {item.checklist}::{item.id} for release {statement.release} "
+          f"as {principal} ({args.role}) with key {key.fingerprint}; appended to "
+          f"{target.relative_to(root)}")
+    return 0
+
+
+def _principal_of(allowed: list[Any], key: Any) -> str:
+    names = sorted({p for s in allowed if s.key == key for p in s.principals
+                    if not any(c in p for c in "*?!")})
+    if len(names) != 1:
+        listed = ", ".join(names) if names else "none"
+        raise ValueError(f"cannot tell who signs with this key (allowed_signers lists "
+                         f"{listed}): pass --principal")
+    return str(names[0])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deploycheck",
@@ -45,6 +115,29 @@ def build_parser() -> argparse.ArgumentParser:
     types = commands.add_parser("types", help="list the check types that can be used",
                                 description=_types.__doc__)
     types.set_defaults(func=_types)
+
+    attest = commands.add_parser(
+        "attest", help="sign off a manual item with your SSH key",
+        description=_attest.__doc__,
+        epilog="example: deploycheck attest security-signoff --role security-lead "
+               "--key ~/.ssh/id_ed25519 --release 1.4.0 --justification 'Pen test clean'")
+    attest.add_argument("item", help="the item id, or CHECKLIST::ITEM")
+    attest.add_argument("--role", required=True, help="the role you sign as")
+    attest.add_argument("--key", required=True,
+                        help="your SSH private key (or its .pub with the key in ssh-agent)")
+    attest.add_argument("--decision", choices=("approved", "rejected"), default="approved")
+    attest.add_argument("--justification", default="", help="why (shown in the report)")
+    attest.add_argument("--expires", default="7d", help="how long it counts (default 7d)")
+    attest.add_argument("--release", default=None, help="the release (default: the config's)")
+    attest.add_argument("--environment", default=None,
+                        help="bind to this environment (default: every environment)")
+    attest.add_argument("--commit", default=None, help="bind to this deployed commit/digest")
+    attest.add_argument("--principal", default=None,
+                        help="who you are in allowed_signers (default: found from the key)")
+    attest.add_argument("--rootdir", default=".", help="the project root (default: .)")
+    attest.add_argument("--config", default="checks/deploycheck.yaml")
+    attest.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
+    attest.set_defaults(func=_attest)
     return parser
 
 

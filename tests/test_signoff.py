@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Project, assert_clean
 from sshkeys import sign_with_ssh_keygen
 
@@ -146,3 +149,59 @@ def test_a_missing_allowed_signers_fails_closed(signed: Project, keydir: Path) -
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*(cannot read allowed_signers checks/allowed_signers: No "
                                  "such file or directory)"])
+
+
+def deploycheck(project: Project, *args: str) -> pytest.RunResult:
+    return project.pytester.run(sys.executable, "-m", "pytest_deploycheck", *args)
+
+
+def test_deploycheck_attest_signs_off_and_the_item_passes(signed: Project, keydir: Path) -> None:
+    result = deploycheck(signed, "attest", "security-signoff", "--role", "security-lead",
+                         "--key", str(keydir / "ed25519"), "--justification", "Pen test clean")
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines([
+        "approved production::security-signoff for release 1.4.0 as alice@example.com "
+        "(security-lead) with key SHA256:*; appended to "
+        "checks/attestations/alice@example.com.yaml"])
+    signed.run("-k", "security-signoff").assert_outcomes(passed=1, deselected=1)
+
+
+def test_an_attest_entry_verifies_with_stock_ssh_keygen(signed: Project, keydir: Path) -> None:
+    """The README recipe: cut the entry's statement and signature out, then ssh-keygen -Y verify."""
+    assert deploycheck(signed, "attest", "security-signoff", "--role", "security-lead",
+                       "--key", str(keydir / "ed25519")).ret == 0
+    (entry,) = yaml.safe_load(
+        (signed.path / "checks/attestations/alice@example.com.yaml").read_text())
+    (signed.path / "statement.txt").write_text(entry["statement"])
+    (signed.path / "statement.sig").write_text(entry["signature"])
+    with (signed.path / "statement.txt").open("rb") as statement:
+        verified = subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", "checks/allowed_signers",
+             "-I", "alice@example.com", "-n", "deploycheck", "-s", "statement.sig"],
+            stdin=statement, cwd=signed.path, capture_output=True, text=True, timeout=30,
+            check=False)
+    assert verified.returncode == 0, verified.stderr
+    assert 'Good "deploycheck" signature for alice@example.com' in verified.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nope", "--role", "security-lead"], "no item 'nope' in the checklists under checks"),
+    (["security-signoff", "--role", "risk-management"],
+     "item 'security-signoff' needs a sign-off by security-lead, not by 'risk-management'"),
+])
+def test_attest_refuses_mistakes_with_a_reason(
+    signed: Project, keydir: Path, args: list[str], message: str
+) -> None:
+    result = deploycheck(signed, "attest", *args, "--key", str(keydir / "ed25519"))
+    assert result.ret == 1
+    assert message in result.stderr.str()
+
+
+def test_attest_will_not_write_an_entry_that_would_not_count(
+    signed: Project, keydir: Path
+) -> None:
+    result = deploycheck(signed, "attest", "security-signoff", "--role", "security-lead",
+                         "--key", str(keydir / "rsa"), "--principal", "alice@example.com")
+    assert result.ret == 1
+    assert "not written, the signed entry would not count: key SHA256:" in result.stderr.str()
+    assert not (signed.path / "checks" / "attestations").exists()

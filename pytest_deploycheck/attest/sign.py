@@ -1,0 +1,97 @@
+"""Writing sign-offs: find the item, render the statement, sign it with
+``ssh-keygen -Y sign`` (so ssh-agent, passphrases and security keys work), and
+append the entry to the signer's own attestation file."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import DeploycheckError
+from ..loader import is_checklist, load_checklist
+from ..model import Item
+from .sshsig import NAMESPACE
+from .statement import Statement
+
+SIGN_TIMEOUT = 120.0  # a person may have to type a passphrase or touch a key
+
+
+class SignError(DeploycheckError):
+    """The sign-off could not be written (the message says why)."""
+
+
+def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings) -> Item:
+    """The item ``wanted`` (``item`` or ``checklist::item``) among the checklists."""
+    checklist_id, _, item_id = wanted.rpartition("::")
+    found = []
+    for base in paths:
+        for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+            text = path.read_text(encoding="utf-8")
+            if not is_checklist(text):
+                continue
+            checklist = load_checklist(text, path.relative_to(rootdir).as_posix(), settings)
+            found += [i for i in checklist.items
+                      if i.id == item_id and checklist_id in ("", checklist.id)]
+    if not found:
+        raise SignError(f"no item {wanted!r} in the checklists under "
+                        f"{', '.join(str(p.relative_to(rootdir)) for p in paths)}")
+    if len(found) > 1:
+        raise SignError(f"{len(found)} checklists have an item {item_id!r}; name it as "
+                        + " or ".join(f"{i.checklist}::{i.id}" for i in found))
+    if found[0].attest is None:
+        raise SignError(f"item {found[0].id!r} is automated: it needs no sign-off")
+    return found[0]
+
+
+def statement_for(item: Item, settings: Settings, *, principal: str, role: str, decision: str,
+                  justification: str, lifetime: timedelta, environment: str | None,
+                  commit: str | None) -> Statement:
+    if settings.release is None:
+        raise SignError("the release is unknown: pass --release VERSION (or set "
+                        "DEPLOYCHECK_RELEASE, or 'release:' in the config)")
+    assert item.attest is not None
+    if role not in item.attest.roles:
+        raise SignError(f"item {item.id!r} needs a sign-off by {', '.join(item.attest.roles)}, "
+                        f"not by {role!r}")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return Statement(
+        deploycheck="attestation", project=settings.project.name, release=settings.release,
+        checklist=item.checklist, item=item.id, item_digest=item.digest, principal=principal,
+        role=role, decision=decision, justification=justification, issued_at=now,
+        expires_at=now + lifetime, environment=environment, commit=commit)
+
+
+def sign(text: str, key: Path) -> str:
+    """The armored signature of ``text`` by ``key`` (a private key, or a public key
+    whose private half is in ssh-agent)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        message = Path(tmp) / "statement"
+        message.write_text(text, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                ["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(message)],
+                capture_output=True, text=True, timeout=SIGN_TIMEOUT, check=False)
+        except FileNotFoundError:
+            raise SignError("ssh-keygen is not installed (package openssh-client)") from None
+        except subprocess.TimeoutExpired:
+            raise SignError(f"ssh-keygen did not finish within {SIGN_TIMEOUT:.0f} s") from None
+        if done.returncode != 0:
+            reason = done.stderr.strip().splitlines()[-1:] or ["no reason given"]
+            raise SignError(f"ssh-keygen could not sign: {reason[0]}")
+        return (Path(tmp) / "statement.sig").read_text(encoding="utf-8")
+
+
+def entry_text(statement: str, signature: str) -> str:
+    """One entry of an attestation file, in YAML block scalars that keep the bytes."""
+    indent = "".join(f"    {line}\n" for line in statement.splitlines())
+    armored = "".join(f"    {line}\n" for line in signature.splitlines())
+    return f"- statement: |\n{indent}  signature: |\n{armored}"
+
+
+def append(path: Path, entry: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8", newline="\n") as handle:
+        handle.write(entry)
