@@ -93,6 +93,57 @@ def _attest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    """Re-check every signed entry; one line each. Exit 1 if any entry is invalid."""
+    from datetime import datetime, timedelta, timezone
+
+    from .attest import signers as signers_mod
+    from .attest import store
+    from .attest.sshsig import SignatureError
+    from .attest.statement import format_time
+    from .config import load_project
+    from .errors import ChecklistError
+
+    root = Path(args.rootdir).resolve()
+    try:
+        project = load_project(root / args.config, args.config, root.name)
+        allowed = signers_mod.parse((root / project.signers).read_text(encoding="utf-8"),
+                                    project.signers)
+        trust = store.Trust(allowed, roles=project.roles, revoked=project.revoked,
+                            max_ttl=timedelta(seconds=project.max_ttl),
+                            clock_skew=timedelta(seconds=project.clock_skew))
+        targets = [Path(f) for f in args.files] or [root / project.attestations]
+        files = []
+        for target in targets:
+            files += (sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml"))
+                      if target.is_dir() else [target])
+        now = datetime.now(timezone.utc)
+        invalid = 0
+        count = 0
+        for path in files:
+            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            for entry in store.read_entries(path.read_text(encoding="utf-8"), shown):
+                verdict = store.verify_entry(entry, trust, now)
+                count += 1
+                st = verdict.statement
+                if st is None:
+                    invalid += 1
+                    print(f"INVALID {entry.where}: {verdict.error}")
+                else:
+                    print(f"valid   {entry.where}: {st.principal} ({st.role}) {st.decision} "
+                          f"{st.checklist}::{st.item} for {st.project} {st.release}"
+                          f"{' in ' + st.environment if st.environment else ''}, until "
+                          f"{format_time(st.expires_at)}, key {verdict.fingerprint}")
+    except (ChecklistError, SignatureError) as exc:
+        print(f"deploycheck verify: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"deploycheck verify: {exc}", file=sys.stderr)
+        return 1
+    print(f"{count} entries, {invalid} invalid")
+    return 1 if invalid else 0
+
+
 def _principal_of(allowed: list[Any], key: Any) -> str:
     names = sorted({p for s in allowed if s.key == key for p in s.principals
                     if not any(c in p for c in "*?!")})
@@ -138,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     attest.add_argument("--config", default="checks/deploycheck.yaml")
     attest.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
     attest.set_defaults(func=_attest)
+
+    verify = commands.add_parser("verify", help="re-check every signed attestation entry",
+                                 description=_verify.__doc__)
+    verify.add_argument("files", nargs="*", help="attestation files or directories "
+                        "(default: the config's attestations)")
+    verify.add_argument("--rootdir", default=".", help="the project root (default: .)")
+    verify.add_argument("--config", default="checks/deploycheck.yaml")
+    verify.set_defaults(func=_verify)
     return parser
 
 

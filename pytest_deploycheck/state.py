@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -71,8 +72,9 @@ class State:
             raise self._project_error
         if self._settings is None:
             assert self._project is not None
-            self._settings = self._project.select(self.requested_environment,
-                                                  self.requested_release)
+            release = self.requested_release or self._project.release or git_describe(
+                self.rootdir)
+            self._settings = self._project.select(self.requested_environment, release)
         return self._settings
 
     @property
@@ -252,3 +254,15 @@ def get(config: pytest.Config) -> State:
 def _concurrent(model: Item) -> bool:
     """Whether an item's probe may run concurrently with others."""
     return model.check is not None and model.check.read_only and not model.ordered
+
+
+def git_describe(rootdir: Path) -> str | None:
+    """The release as ``git describe --tags`` names it, if the project is a git
+    checkout with a tag (the last resort after the option and the config)."""
+    try:
+        done = subprocess.run(["git", "describe", "--tags"], cwd=rootdir, capture_output=True,
+                              text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    name = done.stdout.strip()
+    return name if done.returncode == 0 and name else None

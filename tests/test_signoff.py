@@ -205,3 +205,40 @@ def test_attest_will_not_write_an_entry_that_would_not_count(
     assert result.ret == 1
     assert "not written, the signed entry would not count: key SHA256:" in result.stderr.str()
     assert not (signed.path / "checks" / "attestations").exists()
+
+
+def test_the_release_falls_back_to_git_describe(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: "Release ${release}"
+        phase: deploy
+        sections:
+          - {id: s, title: S, items: [{id: a, title: A, check: {env: {names: [PATH]}}}]}
+        """)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "first"], ["tag", "v2.3.0"]):
+        subprocess.run([*git, *args], cwd=project.path, check=True, timeout=30)
+    project.run().stdout.fnmatch_lines(["deploycheck: project *, environment default, "
+                                        "release v2.3.0"])
+    result = project.run("--deploycheck-release", "2.4.0-rc1")
+    result.stdout.fnmatch_lines(["*release 2.4.0-rc1"])
+
+
+def test_verify_lists_each_entry_and_fails_on_an_invalid_one(
+    signed: Project, keydir: Path
+) -> None:
+    good = sign(signed, keydir, "security-signoff")
+    signed.write("checks/attestations/a.yaml", good)
+    result = deploycheck(signed, "verify")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "valid   checks/attestations/a.yaml:1: alice@example.com (security-lead) approved "
+        "production::security-signoff for payments 1.4.0, until *, key SHA256:*",
+        "1 entries, 0 invalid"])
+    signed.write("checks/attestations/b.yaml", good.replace("Reviewed.", "Reviewed!"))
+    result = deploycheck(signed, "verify")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "valid   checks/attestations/a.yaml:1: *",
+        "INVALID checks/attestations/b.yaml:1: the signature does not match the signed bytes*",
+        "2 entries, 1 invalid"])
