@@ -3,6 +3,7 @@
     python3 bench/run.py            # both
     python3 bench/run.py http       # 200 HTTP checks against a 100 ms loopback server
     python3 bench/run.py scale      # 10,000 trivial items vs 10,000 plain test functions
+    python3 bench/run.py verify     # verifying 1,000 signed attestation entries
 
 Creates its own venv (bench/.venv) with this project and tavern, then prints the
 figures and the ratios. Not a test: nothing here asserts.
@@ -36,7 +37,8 @@ def ensure_venvs() -> None:
     if not (BIN / "pytest").exists():
         print(f"creating {VENV.relative_to(ROOT)} with pytest-deploycheck …")
         venv.create(VENV, with_pip=True)
-        subprocess.run([BIN / "pip", "install", "-q", "-e", str(ROOT)], check=True)
+    # every time: the project's dependencies may have changed since the venv was made
+    subprocess.run([BIN / "pip", "install", "-q", "-e", str(ROOT)], check=True)
     if not (TAVERN_BIN / "tavern-ci").exists():
         print(f"creating {TAVERN_VENV.relative_to(ROOT)} with tavern …")
         venv.create(TAVERN_VENV, with_pip=True)
@@ -238,13 +240,15 @@ def bench_scale() -> None:
 
 
 def main(argv: list[str]) -> None:
-    which = argv[1:] or ["http", "scale"]
+    which = argv[1:] or ["http", "scale", "verify"]
     ensure_venvs()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     if "http" in which:
         bench_http()
     if "scale" in which:
         bench_scale()
+    if "verify" in which:
+        subprocess.run([BIN / "python", ROOT / "bench" / "verify.py"], check=True)
 
 
 if __name__ == "__main__":
