@@ -53,7 +53,8 @@ def _attest(args: argparse.Namespace) -> int:
     try:
         project = load_project(config_path, args.config, root.name)
         settings = project.select(args.environment, args.release)
-        item = sign_mod.find_item([root / p for p in args.paths], root, args.item, settings)
+        item = sign_mod.find_item([root / p for p in args.paths], root, args.item, settings,
+                                  args.kind)
         lifetime = timedelta(seconds=parse_duration(args.expires))
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
@@ -65,7 +66,7 @@ def _attest(args: argparse.Namespace) -> int:
             item, settings, principal=principal, role=args.role, decision=args.decision,
             justification=args.justification, lifetime=lifetime,
             environment=args.environment,
-            commit=args.commit)
+            commit=args.commit, kind=args.kind)
         text = render(statement)
         signature = sign_mod.sign(text, key_path)
         trust = store.Trust(allowed, roles=project.roles, revoked=project.revoked,
@@ -87,7 +88,8 @@ def _attest(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"deploycheck attest: {exc}", file=sys.stderr)
         return 2
-    print(f"{statement.decision} {item.checklist}::{item.id} for release {statement.release} "
+    verb = "waived" if args.kind == "waiver" else statement.decision
+    print(f"{verb} {item.checklist}::{item.id} for release {statement.release} "
           f"as {principal} ({args.role}) with key {key.fingerprint}; appended to "
           f"{target.relative_to(root)}")
     return 0
@@ -167,28 +169,42 @@ def build_parser() -> argparse.ArgumentParser:
                                 description=_types.__doc__)
     types.set_defaults(func=_types)
 
-    attest = commands.add_parser(
-        "attest", help="sign off a manual item with your SSH key",
-        description=_attest.__doc__,
-        epilog="example: deploycheck attest security-signoff --role security-lead "
-               "--key ~/.ssh/id_ed25519 --release 1.4.0 --justification 'Pen test clean'")
-    attest.add_argument("item", help="the item id, or CHECKLIST::ITEM")
-    attest.add_argument("--role", required=True, help="the role you sign as")
-    attest.add_argument("--key", required=True,
-                        help="your SSH private key (or its .pub with the key in ssh-agent)")
-    attest.add_argument("--decision", choices=("approved", "rejected"), default="approved")
-    attest.add_argument("--justification", default="", help="why (shown in the report)")
-    attest.add_argument("--expires", default="7d", help="how long it counts (default 7d)")
-    attest.add_argument("--release", default=None, help="the release (default: the config's)")
-    attest.add_argument("--environment", default=None,
-                        help="bind to this environment (default: every environment)")
-    attest.add_argument("--commit", default=None, help="bind to this deployed commit/digest")
-    attest.add_argument("--principal", default=None,
-                        help="who you are in allowed_signers (default: found from the key)")
-    attest.add_argument("--rootdir", default=".", help="the project root (default: .)")
-    attest.add_argument("--config", default="checks/deploycheck.yaml")
-    attest.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
-    attest.set_defaults(func=_attest)
+    for name, kind in (("attest", "attestation"), ("waive", "waiver")):
+        if kind == "attestation":
+            sub = commands.add_parser(
+                name, help="sign off a manual item with your SSH key",
+                description=_attest.__doc__,
+                epilog="example: deploycheck attest security-signoff --role security-lead "
+                       "--key ~/.ssh/id_ed25519 --release 1.4.0 --justification 'Pen test "
+                       "clean'")
+            sub.add_argument("--decision", choices=("approved", "rejected"), default="approved")
+        else:
+            sub = commands.add_parser(
+                name, help="waive a failing automated item, for a while, with your SSH key",
+                description="Sign a waiver: while it is valid, the item's failure shows as "
+                            "waived (an expected failure), never as passed.",
+                epilog="example: deploycheck waive cdn --role release-manager --key "
+                       "~/.ssh/id_ed25519 --expires 2d --justification 'CDN cut-over "
+                       "tomorrow'")
+            sub.set_defaults(decision="approved")
+        sub.add_argument("item", help="the item id, or CHECKLIST::ITEM")
+        sub.add_argument("--role", required=True, help="the role you sign as")
+        sub.add_argument("--key", required=True,
+                         help="your SSH private key (or its .pub with the key in ssh-agent)")
+        sub.add_argument("--justification", default="", help="why (shown in the report)")
+        sub.add_argument("--expires", default="7d", help="how long it counts (default 7d)")
+        sub.add_argument("--release", default=None,
+                         help="the release (default: the config's)")
+        sub.add_argument("--environment", default=None,
+                         help="bind to this environment (default: every environment)")
+        sub.add_argument("--commit", default=None, help="bind to this deployed commit/digest")
+        sub.add_argument("--principal", default=None,
+                         help="who you are in allowed_signers (default: found from the key)")
+        sub.add_argument("--rootdir", default=".", help="the project root (default: .)")
+        sub.add_argument("--config", default="checks/deploycheck.yaml")
+        sub.add_argument("--paths", nargs="+", default=["checks"],
+                         help="where checklists live")
+        sub.set_defaults(func=_attest, kind=kind)
 
     verify = commands.add_parser("verify", help="re-check every signed attestation entry",
                                  description=_verify.__doc__)

@@ -81,6 +81,7 @@ class ProjectDoc:
     signers: str = "checks/allowed_signers"
     attestations: str = "checks/attestations"
     roles: dict[str, list[str]] = field(default_factory=dict)
+    waiver_roles: list[str] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
     policy: PolicyDoc = field(default_factory=PolicyDoc)
 
@@ -105,6 +106,7 @@ class Project:
     signers: str = "checks/allowed_signers"
     attestations: str = "checks/attestations"
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    waiver_roles: tuple[str, ...] = ()
     revoked: frozenset[str] = frozenset()
     max_ttl: float = 30 * 86400.0
     clock_skew: float = 300.0
@@ -186,6 +188,7 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
         signers=doc.signers,
         attestations=doc.attestations,
         roles={role: tuple(people) for role, people in doc.roles.items()},
+        waiver_roles=tuple(doc.waiver_roles),
         revoked=frozenset(doc.revoked),
         max_ttl=doc.policy.max_ttl,
         clock_skew=doc.policy.clock_skew,

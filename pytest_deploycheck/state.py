@@ -18,7 +18,7 @@ from .attest.statement import format_time as statement_time
 from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .model import COMMIT_ENV, ENVIRONMENT_ENV, RELEASE_ENV, Checklist, Item, Result
+from .model import COMMIT_ENV, ENVIRONMENT_ENV, RELEASE_ENV, Attest, Checklist, Item, Result
 from .runner import Pool, Probe, RunContext, wait
 
 RESULT = pytest.StashKey[Result]()
@@ -184,13 +184,16 @@ class State:
             verdicts += [store.verify_entry(entry, trust, now) for entry in entries]
         return trust, verdicts
 
+    def _binding(self, model: Item) -> Binding:
+        settings = self.settings()
+        return Binding(project=settings.project.name, release=settings.release,
+                       environment=settings.environment, checklist=model.checklist,
+                       item=model.id, item_digest=model.digest, commit=self.commit)
+
     def sign_off(self, model: Item) -> Result:
         """Whether the manual item ``model`` has the signed approvals it needs."""
         assert model.attest is not None
-        settings = self.settings()
-        binding = Binding(project=settings.project.name, release=settings.release,
-                          environment=settings.environment, checklist=model.checklist,
-                          item=model.id, item_digest=model.digest, commit=self.commit)
+        binding = self._binding(model)
         ledger = self.ledger()
         if isinstance(ledger, str):  # fail closed, saying what is needed and what is broken
             needs = store.decide(model.attest, [], binding).message
@@ -202,6 +205,19 @@ class State:
         if decision.passed:
             return Result("passed", decision.message, evidence)
         return Result("failed", f"no attestation for {model.id}: {decision.message}", evidence)
+
+    def waiver(self, model: Item) -> str | None:
+        """Why a failure of the automated item ``model`` is waived, or None."""
+        roles = self.settings().project.waiver_roles
+        ledger = self.ledger()
+        if not roles or isinstance(ledger, str):
+            return None
+        decision = store.decide(Attest(roles), ledger[1], self._binding(model), kind="waiver")
+        if not decision.passed:
+            return None
+        st = decision.signers[0]
+        return (f"waived by {st.principal} ({st.role}) until {statement_time(st.expires_at)}: "
+                f"{st.justification}")
 
     def display_path(self, path: Path) -> str:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def test_an_attest_entry_verifies_with_stock_ssh_keygen(signed: Project, keydir:
 @pytest.mark.parametrize(("args", "message"), [
     (["nope", "--role", "security-lead"], "no item 'nope' in the checklists under checks"),
     (["security-signoff", "--role", "risk-management"],
-     "item 'security-signoff' needs a sign-off by security-lead, not by 'risk-management'"),
+     "item 'security-signoff' takes a sign-off by security-lead, not by 'risk-management'"),
 ])
 def test_attest_refuses_mistakes_with_a_reason(
     signed: Project, keydir: Path, args: list[str], message: str
@@ -242,3 +243,58 @@ def test_verify_lists_each_entry_and_fails_on_an_invalid_one(
         "valid   checks/attestations/a.yaml:1: *",
         "INVALID checks/attestations/b.yaml:1: the signature does not match the signed bytes*",
         "2 entries, 1 invalid"])
+
+
+WAIVABLE = """
+    checklist: production
+    title: Production
+    phase: predeploy
+    sections:
+      - id: infra
+        title: Infrastructure
+        items:
+          - id: cdn
+            title: CDN configured
+            check: {command: {run: [sh, -c, "echo no CDN yet >&2; exit 3"]}}
+    """
+
+
+@pytest.fixture
+def waivable(signed: Project) -> Project:
+    signed.config(CONFIG.replace("roles:\n", "waiver_roles: [release-manager]\n    roles:\n"
+                                 "      release-manager: [alice@example.com]\n"))
+    signed.checklist(WAIVABLE)
+    return signed
+
+
+def test_a_signed_waiver_turns_a_failure_into_waived_never_passed(
+    waivable: Project, keydir: Path
+) -> None:
+    assert waivable.run().ret == 1
+    result = deploycheck(waivable, "waive", "cdn", "--role", "release-manager", "--key",
+                         str(keydir / "ed25519"), "--expires", "2d",
+                         "--justification", "CDN cut-over tomorrow")
+    assert result.ret == 0, result.stderr.str()
+    result = waivable.run("-rx")
+    result.assert_outcomes(xfailed=1)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "XFAIL checks/app.yaml::infra::cdn - waived by alice@example.com "
+        "(release-manager) until *: CDN cut-over tomorrow — the check found: expected exit "
+        "code 0, got 3 (no CDN yet)"])
+
+
+def test_an_expired_waiver_has_no_effect(waivable: Project, keydir: Path) -> None:
+    assert deploycheck(waivable, "waive", "cdn", "--role", "release-manager", "--key",
+                       str(keydir / "ed25519"), "--expires", "2s",
+                       "--justification", "soon").ret == 0
+    time.sleep(2.5)
+    waivable.run().assert_outcomes(failed=1)
+
+
+def test_waivers_need_a_waiver_role(waivable: Project, keydir: Path) -> None:
+    result = deploycheck(waivable, "waive", "cdn", "--role", "security-lead", "--key",
+                         str(keydir / "ed25519"), "--justification", "x")
+    assert result.ret == 1
+    assert ("item 'cdn' takes a waiver by release-manager, not by 'security-lead'"
+            in result.stderr.str())

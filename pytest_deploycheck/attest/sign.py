@@ -23,8 +23,10 @@ class SignError(DeploycheckError):
     """The sign-off could not be written (the message says why)."""
 
 
-def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings) -> Item:
-    """The item ``wanted`` (``item`` or ``checklist::item``) among the checklists."""
+def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings,
+              kind: str = "attestation") -> Item:
+    """The item ``wanted`` (``item`` or ``checklist::item``) among the checklists: a
+    manual one to attest, an automated one to waive."""
     checklist_id, _, item_id = wanted.rpartition("::")
     found = []
     for base in paths:
@@ -41,24 +43,32 @@ def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings)
     if len(found) > 1:
         raise SignError(f"{len(found)} checklists have an item {item_id!r}; name it as "
                         + " or ".join(f"{i.checklist}::{i.id}" for i in found))
-    if found[0].attest is None:
-        raise SignError(f"item {found[0].id!r} is automated: it needs no sign-off")
+    if kind == "attestation" and found[0].attest is None:
+        raise SignError(f"item {found[0].id!r} is automated: it needs no sign-off (a failing "
+                        "check can be waived with 'deploycheck waive')")
+    if kind == "waiver" and found[0].attest is not None:
+        raise SignError(f"item {found[0].id!r} is manual: sign it off with 'deploycheck "
+                        "attest' (--decision rejected to refuse it)")
     return found[0]
 
 
 def statement_for(item: Item, settings: Settings, *, principal: str, role: str, decision: str,
                   justification: str, lifetime: timedelta, environment: str | None,
-                  commit: str | None) -> Statement:
+                  commit: str | None, kind: str = "attestation") -> Statement:
     if settings.release is None:
         raise SignError("the release is unknown: pass --release VERSION (or set "
                         "DEPLOYCHECK_RELEASE, or 'release:' in the config)")
-    assert item.attest is not None
-    if role not in item.attest.roles:
-        raise SignError(f"item {item.id!r} needs a sign-off by {', '.join(item.attest.roles)}, "
+    roles = item.attest.roles if item.attest is not None else settings.project.waiver_roles
+    if role not in roles:
+        what = "a sign-off" if kind == "attestation" else "a waiver"
+        raise SignError(f"item {item.id!r} takes {what} by "
+                        f"{', '.join(roles) or 'nobody (set waiver_roles in the config)'}, "
                         f"not by {role!r}")
+    if kind == "waiver" and not justification:
+        raise SignError("a waiver needs a --justification")
     now = datetime.now(timezone.utc).replace(microsecond=0)
     return Statement(
-        deploycheck="attestation", project=settings.project.name, release=settings.release,
+        deploycheck=kind, project=settings.project.name, release=settings.release,
         checklist=item.checklist, item=item.id, item_digest=item.digest, principal=principal,
         role=role, decision=decision, justification=justification, issued_at=now,
         expires_at=now + lifetime, environment=environment, commit=commit)
