@@ -40,7 +40,6 @@ def _attest(args: argparse.Namespace) -> int:
     from datetime import datetime, timedelta, timezone
 
     from .attest import sign as sign_mod
-    from .attest import signers as signers_mod
     from .attest import store
     from .attest.sshsig import PublicKey, SignatureError
     from .attest.statement import render
@@ -59,9 +58,8 @@ def _attest(args: argparse.Namespace) -> int:
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
         key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
-        allowed = signers_mod.parse((root / project.signers).read_text(encoding="utf-8"),
-                                    project.signers)
-        principal = args.principal or _principal_of(allowed, key)
+        trust = store.trust_from(project, root)
+        principal = args.principal or _principal_of(list(trust.signers), key)
         statement = sign_mod.statement_for(
             item, settings, principal=principal, role=args.role, decision=args.decision,
             justification=args.justification, lifetime=lifetime,
@@ -69,9 +67,6 @@ def _attest(args: argparse.Namespace) -> int:
             commit=args.commit, kind=args.kind)
         text = render(statement)
         signature = sign_mod.sign(text, key_path)
-        trust = store.Trust(allowed, roles=project.roles, revoked=project.revoked,
-                            max_ttl=timedelta(seconds=project.max_ttl),
-                            clock_skew=timedelta(seconds=project.clock_skew))
         entry = store.Entry(text, signature, "new entry")
         verdict = store.verify_entry(entry, trust, datetime.now(timezone.utc))
         if not verdict.valid:
@@ -97,9 +92,8 @@ def _attest(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """Re-check every signed entry; one line each. Exit 1 if any entry is invalid."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
-    from .attest import signers as signers_mod
     from .attest import store
     from .attest.sshsig import SignatureError
     from .attest.statement import format_time
@@ -109,16 +103,9 @@ def _verify(args: argparse.Namespace) -> int:
     root = Path(args.rootdir).resolve()
     try:
         project = load_project(root / args.config, args.config, root.name)
-        allowed = signers_mod.parse((root / project.signers).read_text(encoding="utf-8"),
-                                    project.signers)
-        trust = store.Trust(allowed, roles=project.roles, revoked=project.revoked,
-                            max_ttl=timedelta(seconds=project.max_ttl),
-                            clock_skew=timedelta(seconds=project.clock_skew))
+        trust = store.trust_from(project, root)
         targets = [Path(f) for f in args.files] or [root / project.attestations]
-        files = []
-        for target in targets:
-            files += (sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml"))
-                      if target.is_dir() else [target])
+        files = [path for target in targets for path in store.attestation_files(target)]
         now = datetime.now(timezone.utc)
         invalid = 0
         count = 0
@@ -144,6 +131,60 @@ def _verify(args: argparse.Namespace) -> int:
         return 1
     print(f"{count} entries, {invalid} invalid")
     return 1 if invalid else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """What each manual item still needs, and from which roles. Exit 1 while any waits."""
+    from datetime import datetime, timezone
+
+    from .attest import store
+    from .attest.sshsig import SignatureError
+    from .config import load_project
+    from .errors import ChecklistError
+    from .loader import is_checklist, load_checklist
+
+    root = Path(args.rootdir).resolve()
+    try:
+        project = load_project(root / args.config, args.config, root.name)
+        settings = project.select(args.environment, args.release)
+        items = []
+        for base in (root / p for p in args.paths):
+            for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+                text = path.read_text(encoding="utf-8")
+                if is_checklist(text):
+                    checklist = load_checklist(text, path.relative_to(root).as_posix(), settings)
+                    items += [i for i in checklist.items if i.attest is not None and
+                              i.not_applicable_in(settings.environment) is None]
+        try:
+            verdicts = store.load_ledger(project, root, None, datetime.now(timezone.utc))[1]
+            broken = None
+        except store.LedgerError as exc:
+            verdicts, broken = [], str(exc)
+    except (ChecklistError, SignatureError, OSError) as exc:
+        print(f"deploycheck status: {exc}", file=sys.stderr)
+        return 1
+    waiting: dict[str, int] = {}
+    done = 0
+    print(f"{project.name} release {settings.release or '(not set)'}, environment "
+          f"{settings.environment}")
+    for item in items:
+        assert item.attest is not None
+        binding = store.Binding(project.name, settings.release, settings.environment,
+                                item.checklist, item.id, item.digest, args.commit)
+        decision = store.decide(item.attest, verdicts, binding)
+        print(f"  {'☑' if decision.passed else '☐'} {item.checklist}::{item.id} "
+              f"({item.title}): {decision.message}")
+        if decision.passed:
+            done += 1
+        else:
+            for role in item.attest.roles:
+                waiting[role] = waiting.get(role, 0) + 1
+    print(f"{len(items)} manual items: {done} signed off, {len(items) - done} waiting"
+          + (" — roles still to sign: " + ", ".join(f"{r} ({n})" for r, n in waiting.items())
+             if waiting else ""))
+    if broken:
+        print(f"deploycheck status: {broken}", file=sys.stderr)
+    return 1 if waiting or broken else 0
 
 
 def _principal_of(allowed: list[Any], key: Any) -> str:
@@ -213,6 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--rootdir", default=".", help="the project root (default: .)")
     verify.add_argument("--config", default="checks/deploycheck.yaml")
     verify.set_defaults(func=_verify)
+
+    status = commands.add_parser("status", help="what each manual item still needs",
+                                 description=_status.__doc__)
+    status.add_argument("--release", default=None, help="the release (default: the config's)")
+    status.add_argument("--environment", default=None, help="the environment")
+    status.add_argument("--commit", default=None, help="the deployed commit, if bound")
+    status.add_argument("--rootdir", default=".", help="the project root (default: .)")
+    status.add_argument("--config", default="checks/deploycheck.yaml")
+    status.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
+    status.set_defaults(func=_status)
     return parser
 
 

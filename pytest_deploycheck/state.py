@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .attest import signers as signers_mod
 from .attest import store
-from .attest.sshsig import SignatureError
 from .attest.statement import format_time as statement_time
 from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
@@ -153,36 +151,13 @@ class State:
         return self._ledger
 
     def _read_ledger(self) -> tuple[Trust, list[Verdict]] | str:
-        project = self.settings().project
-        signers_path = self.rootdir / project.signers
-        shown = self.display_path(signers_path)
-        try:
-            allowed = signers_mod.parse(signers_path.read_text(encoding="utf-8"), shown)
-        except (OSError, UnicodeDecodeError) as exc:
-            return f"cannot read allowed_signers {shown}: {getattr(exc, 'strerror', exc)}"
-        except SignatureError as exc:
-            return f"allowed_signers is invalid: {exc}"
-        trust = Trust(allowed, roles=project.roles, revoked=project.revoked,
-                      max_ttl=timedelta(seconds=project.max_ttl),
-                      clock_skew=timedelta(seconds=project.clock_skew))
         option = self.config.getoption("deploycheck_attestations")
-        where = Path(option) if option else self.rootdir / project.attestations
-        if where.is_dir():
-            files = sorted(p for p in where.iterdir() if p.suffix in (".yaml", ".yml"))
-        else:
-            files = [where] if where.exists() else []
-        now = datetime.now(timezone.utc)
-        verdicts = []
-        for path in files:
-            try:
-                text = path.read_text(encoding="utf-8")
-                entries = store.read_entries(text, self.display_path(path))
-            except (OSError, UnicodeDecodeError) as exc:
-                return f"cannot read the attestation file {self.display_path(path)}: {exc}"
-            except SignatureError as exc:
-                return f"the attestation file is invalid: {exc}"
-            verdicts += [store.verify_entry(entry, trust, now) for entry in entries]
-        return trust, verdicts
+        try:
+            return store.load_ledger(self.settings().project, self.rootdir,
+                                     Path(option) if option else None,
+                                     datetime.now(timezone.utc))
+        except store.LedgerError as exc:
+            return str(exc)
 
     def _binding(self, model: Item) -> Binding:
         settings = self.settings()

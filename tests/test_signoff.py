@@ -298,3 +298,19 @@ def test_waivers_need_a_waiver_role(waivable: Project, keydir: Path) -> None:
     assert result.ret == 1
     assert ("item 'cdn' takes a waiver by release-manager, not by 'security-lead'"
             in result.stderr.str())
+
+
+def test_status_lists_what_each_manual_item_still_needs(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml",
+                 sign(signed, keydir, "security-signoff") + sign(signed, keydir, "go-no-go"))
+    result = deploycheck(signed, "status")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "payments release 1.4.0, environment production",
+        "  ☑ production::security-signoff (Security team sign-off): approved by "
+        "alice@example.com (security-lead)",
+        "  ☐ production::go-no-go (Go / no-go): needs 2 approvals by security-lead, "
+        "risk-management, has 1 of 2",
+        "2 manual items: 1 signed off, 1 waiting — roles still to sign: security-lead (1), "
+        "risk-management (1)",
+    ])

@@ -27,7 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from ..config import Project
 from ..errors import ChecklistError
 from ..model import Attest
 from ..yamlsrc import load
@@ -201,3 +203,49 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
     detail = "; ".join(notes)
     return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
                     tuple(approvals.values()))
+
+
+class LedgerError(SignatureError):
+    """allowed_signers or an attestation file cannot be used (fails every manual item)."""
+
+
+def trust_from(project: Project, rootdir: Path) -> Trust:
+    """allowed_signers, roles, revocations and the time policy of ``project``."""
+    path = rootdir / project.signers
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LedgerError(f"cannot read allowed_signers {project.signers}: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        allowed = signers_mod.parse(text, project.signers)
+    except SignatureError as exc:
+        raise LedgerError(f"allowed_signers is invalid: {exc}") from None
+    return Trust(allowed, roles=project.roles, revoked=project.revoked,
+                 max_ttl=timedelta(seconds=project.max_ttl),
+                 clock_skew=timedelta(seconds=project.clock_skew))
+
+
+def attestation_files(where: Path) -> list[Path]:
+    """The attestation files at ``where``: the file itself, or a directory's YAML files."""
+    if where.is_dir():
+        return sorted(p for p in where.iterdir() if p.suffix in (".yaml", ".yml"))
+    return [where] if where.exists() else []
+
+
+def load_ledger(project: Project, rootdir: Path, where: Path | None,
+                now: datetime) -> tuple[Trust, list[Verdict]]:
+    """Every entry of the project's attestation files, checked; LedgerError if the
+    signers or a file cannot be used."""
+    trust = trust_from(project, rootdir)
+    verdicts = []
+    for path in attestation_files(where or rootdir / project.attestations):
+        shown = path.relative_to(rootdir).as_posix() if path.is_relative_to(rootdir) else str(path)
+        try:
+            entries = read_entries(path.read_text(encoding="utf-8"), shown)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LedgerError(f"cannot read the attestation file {shown}: {exc}") from None
+        except SignatureError as exc:
+            raise LedgerError(f"the attestation file is invalid: {exc}") from None
+        verdicts += [verify_entry(entry, trust, now) for entry in entries]
+    return trust, verdicts
