@@ -314,3 +314,14 @@ def test_status_lists_what_each_manual_item_still_needs(signed: Project, keydir:
         "2 manual items: 1 signed off, 1 waiting — roles still to sign: security-lead (1), "
         "risk-management (1)",
     ])
+
+
+def test_an_unknown_release_fails_manual_items_saying_how_to_set_it(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    signed.config(CONFIG.replace("    release: 1.4.0\n", ""))
+    result = signed.run("-k", "security-signoff")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*does not count: the release of this run is unknown (set "
+                                 "--deploycheck-release)"])
