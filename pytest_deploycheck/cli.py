@@ -141,20 +141,16 @@ def _status(args: argparse.Namespace) -> int:
     from .attest.sshsig import SignatureError
     from .config import load_project
     from .errors import ChecklistError
-    from .loader import is_checklist, load_checklist
+    from .loader import find_checklists
 
     root = Path(args.rootdir).resolve()
     try:
         project = load_project(root / args.config, args.config, root.name)
         settings = project.select(args.environment, args.release)
-        items = []
-        for base in (root / p for p in args.paths):
-            for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
-                text = path.read_text(encoding="utf-8")
-                if is_checklist(text):
-                    checklist = load_checklist(text, path.relative_to(root).as_posix(), settings)
-                    items += [i for i in checklist.items if i.attest is not None and
-                              i.not_applicable_in(settings.environment) is None]
+        items = [i for checklist in find_checklists([root / p for p in args.paths], root,
+                                                    settings)
+                 for i in checklist.items
+                 if i.attest is not None and i.not_applicable_in(settings.environment) is None]
         try:
             verdicts = store.load_ledger(project, root, None, datetime.now(timezone.utc))[1]
             broken = None

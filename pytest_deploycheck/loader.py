@@ -10,7 +10,9 @@ import hashlib
 import json
 import re
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field, is_dataclass
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
@@ -454,6 +456,19 @@ def _mentions_run_time(value: Any) -> bool:
     if isinstance(value, list):
         return any(_mentions_run_time(v) for v in value)
     return False
+
+
+def find_checklists(
+    paths: Iterable[FilePath], rootdir: FilePath, settings: Settings
+) -> list[Checklist]:
+    """Every checklist under ``paths`` (for commands that work outside pytest)."""
+    found = []
+    for base in paths:
+        for file in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+            text = file.read_text(encoding="utf-8")
+            if is_checklist(text):
+                found.append(load_checklist(text, file.relative_to(rootdir).as_posix(), settings))
+    return found
 
 
 def load_checklist(text: str, path: str, settings: Settings) -> Checklist:

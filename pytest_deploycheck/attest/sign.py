@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import DeploycheckError
-from ..loader import is_checklist, load_checklist
+from ..loader import find_checklists
 from ..model import Item
 from .sshsig import NAMESPACE
 from .statement import Statement
@@ -28,15 +28,8 @@ def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings,
     """The item ``wanted`` (``item`` or ``checklist::item``) among the checklists: a
     manual one to attest, an automated one to waive."""
     checklist_id, _, item_id = wanted.rpartition("::")
-    found = []
-    for base in paths:
-        for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
-            text = path.read_text(encoding="utf-8")
-            if not is_checklist(text):
-                continue
-            checklist = load_checklist(text, path.relative_to(rootdir).as_posix(), settings)
-            found += [i for i in checklist.items
-                      if i.id == item_id and checklist_id in ("", checklist.id)]
+    found = [i for checklist in find_checklists(paths, rootdir, settings)
+             for i in checklist.items if i.id == item_id and checklist_id in ("", checklist.id)]
     if not found:
         raise SignError(f"no item {wanted!r} in the checklists under "
                         f"{', '.join(str(p.relative_to(rootdir)) for p in paths)}")
