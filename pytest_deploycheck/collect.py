@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from . import state as state_mod
-from .errors import ChecklistError, Problem
+from .errors import ChecklistError
 from .loader import load_checklist
 from .model import Item, Section
 from .units import format_duration
@@ -111,4 +111,4 @@ class ChecklistItem(pytest.Item):
         return self.path, self.model.location.line - 1, f"{self.nodeid}: {self.model.title}"
 
 
-__all__ = ["ChecklistFile", "ChecklistItem", "Problem", "SectionCollector"]
+__all__ = ["ChecklistFile", "ChecklistItem", "SectionCollector"]
