@@ -44,7 +44,7 @@ ENTRY_POINT_GROUP = "pytest_deploycheck.checks"
 
 _BUILTINS = {
     name: f"pytest_deploycheck.checks.{name}"
-    for name in ("command", "disk", "env", "file", "http", "memory", "python", "tcp")
+    for name in ("command", "disk", "env", "file", "http", "memory", "python", "tcp", "tls")
 }
 
 Evidence = Mapping[str, EvidenceValue]

@@ -23,7 +23,7 @@ def test_an_unknown_check_type_lists_the_known_ones(project: Project) -> None:
     project.checklist(one_item('{htpp: {url: "http://x/"}}'))
     out = errors_of(project)
     assert ("item 'probe', field 'check.htpp': unknown check type 'htpp' — did you mean "
-            "'http'? known check types: command, disk, env, file, http, memory, python, tcp"
+            "'http'? known check types: command, disk, env, file, http, memory, python, tcp, tls"
             ) in out
 
 
