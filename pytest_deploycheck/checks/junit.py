@@ -1,0 +1,69 @@
+"""``junit``: JUnit XML results show the tests ran and none failed.
+
+.. code-block:: yaml
+
+    check:
+      junit:
+        path: reports/acceptance-*.xml    # required: file or glob, from the project root
+        min_tests: 50                     # optional, default 1
+
+Every matching file counts; roots may be ``<testsuites>`` or ``<testsuite>``.
+Evidence: ``files``, ``tests``, ``failures``, ``errors``, ``skipped``.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from typing import Annotated
+from xml.etree import ElementTree
+
+from pydantic import Field
+
+from ..errors import CheckFailed
+from ..registry import CheckContext, check_type
+
+
+@dataclass(frozen=True)
+class Junit:
+    path: str
+    min_tests: Annotated[int, Field(ge=0)] = 1
+
+
+@check_type("junit", read_only=True)
+def run(spec: Junit, ctx: CheckContext) -> None:
+    """JUnit XML: enough tests, no failures or errors."""
+    files = sorted(glob.glob(str(ctx.path(spec.path)))) if glob.has_magic(spec.path) else (
+        [str(ctx.path(spec.path))])
+    if not files:
+        raise CheckFailed(f"no file matches {spec.path}")
+    tests = skipped = 0
+    failed: list[str] = []
+    errors: list[str] = []
+    for name in files:
+        try:
+            root = ElementTree.parse(name).getroot()
+        except OSError as exc:
+            raise CheckFailed(f"cannot read {name}: {exc.strerror}") from None
+        except ElementTree.ParseError as exc:
+            raise CheckFailed(f"{name} is not valid XML ({exc})") from None
+        if root.tag not in ("testsuites", "testsuite"):
+            raise CheckFailed(f"{name} is not JUnit XML (root <{root.tag}>)")
+        for case in root.iter("testcase"):
+            tests += 1
+            label = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
+            for child in case:
+                if child.tag == "failure":
+                    failed.append(f"{label}: {child.get('message', '')}".rstrip(": "))
+                elif child.tag == "error":
+                    errors.append(f"{label}: {child.get('message', '')}".rstrip(": "))
+                elif child.tag == "skipped":
+                    skipped += 1
+    ctx.record(files=len(files), tests=tests, failures=len(failed), errors=len(errors),
+               skipped=skipped)
+    if failed or errors:
+        first = (failed + errors)[0]
+        raise CheckFailed(f"expected no failures or errors, found {len(failed)} failed and "
+                          f"{len(errors)} errors (first: {first[:160]})")
+    if tests < spec.min_tests:
+        raise CheckFailed(f"expected at least {spec.min_tests} tests, found {tests}")
