@@ -23,8 +23,8 @@ def test_an_unknown_check_type_lists_the_known_ones(project: Project) -> None:
     project.checklist(one_item('{htpp: {url: "http://x/"}}'))
     out = errors_of(project)
     assert ("item 'probe', field 'check.htpp': unknown check type 'htpp' — did you mean "
-            "'http'? known check types: changelog, command, coverage, disk, env, file, git, "
-            "http, junit, logs, memory, python, tcp, tls, version") in out
+            "'http'? known check types: changelog, command, coverage, disk, dns, env, file, "
+            "git, http, junit, logs, memory, python, tcp, tls, version") in out
 
 
 def test_two_items_with_one_id_are_an_error_naming_both_lines(project: Project) -> None:

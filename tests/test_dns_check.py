@@ -1,0 +1,111 @@
+"""The dns check against a real DNS server on 127.0.0.1 (dnslib), answering real queries."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import Project, assert_clean, one_item
+from dnslib import QTYPE, RCODE, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSServer
+from dnslib.zoneresolver import ZoneResolver
+
+ZONE = """
+api.example.com.   300 IN A     127.0.0.10
+api.example.com.   300 IN A     127.0.0.11
+example.com.       300 IN MX    10 mail.example.com.
+example.com.       300 IN TXT   "v=spf1 -all"
+www.example.com.   300 IN CNAME api.example.com.
+"""
+
+
+class Zone(BaseResolver):  # type: ignore[misc]
+    """The zone, answering like a real server: a name that exists but lacks the
+    record type gets an empty answer (NOERROR), not NXDOMAIN as dnslib's does."""
+
+    def __init__(self) -> None:
+        self.zone = ZoneResolver(ZONE)
+        self.names = {str(name) for name, _, _ in self.zone.zone}
+
+    def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:
+        reply = self.zone.resolve(request, handler)
+        if str(request.q.qname) in self.names and request.q.qtype == QTYPE.AAAA:
+            reply.header.rcode = RCODE.NOERROR
+        return reply
+
+
+@pytest.fixture(scope="module")
+def dns_port() -> Iterator[int]:
+    server = DNSServer(Zone(), address="127.0.0.1", port=0)
+    server.start_thread()
+    try:
+        yield server.server.server_address[1]
+    finally:
+        server.stop()
+
+
+def run_one(project: Project, port: int, spec: str, extra: str = "") -> pytest.RunResult:
+    project.checklist(one_item(f"{{dns: {{resolver: 127.0.0.1, port: {port}, {spec}}}}}",
+                               extra=extra))
+    result = project.run("-rA")
+    assert_clean(result)
+    return result
+
+
+def test_a_records_equal_the_expected_set(project: Project, dns_port: int) -> None:
+    result = run_one(project, dns_port, "name: api.example.com, equals: [127.0.0.11, 127.0.0.10]")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["resolver: 127.0.0.1:*", "answers: 127.0.0.10, 127.0.0.11",
+                                 "ttl: 300"])
+
+
+def test_a_missing_address_fails_naming_both_sets(project: Project, dns_port: int) -> None:
+    result = run_one(project, dns_port, "name: api.example.com, equals: [127.0.0.10]")
+    result.stdout.fnmatch_lines(["expected api.example.com A = 127.0.0.10; found 127.0.0.10, "
+                                 "127.0.0.11"])
+
+
+@pytest.mark.parametrize("spec", [
+    "name: api.example.com, contains: [127.0.0.10]",
+    "name: example.com, type: MX, equals: ['10 mail.example.com']",
+    "name: example.com, type: TXT, contains: ['v=spf1 -all']",
+    "name: www.example.com, type: CNAME, equals: [api.example.com.]",
+])
+def test_record_types_compare_as_text(project: Project, dns_port: int, spec: str) -> None:
+    run_one(project, dns_port, spec).assert_outcomes(passed=1)
+
+
+def test_nxdomain_fails_saying_so(project: Project, dns_port: int) -> None:
+    result = run_one(project, dns_port, "name: nope.example.com")
+    result.stdout.fnmatch_lines(["nope.example.com does not exist (NXDOMAIN)"])
+
+
+def test_a_name_without_that_record_type_fails(project: Project, dns_port: int) -> None:
+    result = run_one(project, dns_port, "name: api.example.com, type: AAAA")
+    result.stdout.fnmatch_lines(["api.example.com has no AAAA record"])
+
+
+def test_a_silent_resolver_fails_within_the_timeout(project: Project) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        started = time.monotonic()
+        result = run_one(project, silent.getsockname()[1], "name: api.example.com",
+                         extra="timeout: 500ms")
+    result.stdout.fnmatch_lines(["no answer for api.example.com A within 0.5 s"])
+    assert time.monotonic() - started < 3
+
+
+def test_without_dnspython_the_item_fails_with_the_install_line(project: Project) -> None:
+    # a Python without dnspython: the import system refuses names mapped to None
+    project.write("conftest.py", """
+        import sys
+        sys.modules["dns"] = None
+        sys.modules["dns.resolver"] = None
+        """)
+    project.checklist(one_item("{dns: {name: api.example.com}}"))
+    result = project.run_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["the dns check needs dnspython: pip install 'pytest-deploycheck[dns]'"])
