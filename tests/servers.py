@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -171,3 +172,37 @@ def tls_server(context: ssl.SSLContext) -> Iterator[int]:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+@contextmanager
+def websocket_server() -> Iterator[str]:
+    """ws://127.0.0.1:PORT with /feed (a message every 0.2 s), /echo, and /drop (closes
+    with 1011 after 1 s)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.server import ServerConnection, serve
+
+    def handler(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):  # clients that leave early are expected
+            talk(ws)
+
+    def talk(ws: ServerConnection) -> None:
+        path = ws.request.path if ws.request is not None else "/"
+        if path == "/echo":
+            for message in ws:
+                ws.send(message)
+        elif path == "/drop":
+            ws.send('{"price": 101.5}')
+            time.sleep(1)
+            ws.close(1011, "feed lost")
+        else:
+            for n in range(100):
+                ws.send(f'{{"symbol": "AAPL", "price": {100 + n}}}')
+                time.sleep(0.2)
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}"
+        finally:
+            server.shutdown()
