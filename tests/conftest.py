@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import ssl
@@ -16,10 +17,15 @@ from pytest_deploycheck.registry import REGISTRY
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-# Load every built-in check type now: pytester's in-process runs drop modules first
-# imported during a run, and some libraries (psutil) cannot be imported twice.
+# Load every built-in check type, and the libraries they import when they run, now:
+# pytester's in-process runs drop the modules first imported during a run, and some
+# libraries (psutil, SQLAlchemy's compiled parts) break when imported a second time.
 for _name in REGISTRY.names():
     REGISTRY.get(_name)
+for _module in ("sqlalchemy", "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
+                "psycopg", "alembic.config", "alembic.runtime.migration", "alembic.script",
+                "dns.resolver", "websockets.sync.client"):
+    importlib.import_module(_module)
 
 
 @pytest.fixture(scope="session")
