@@ -100,7 +100,7 @@ def _lookup(document: Any, path: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _reason(exc: requests.RequestException, timeout: float) -> str:
+def request_failure(exc: requests.RequestException, timeout: float) -> str:
     """The root cause of a requests failure, in one line."""
     if isinstance(exc, requests.Timeout):
         return f"timed out after {format_duration(timeout)}"
@@ -151,7 +151,8 @@ def run(spec: Http, ctx: CheckContext) -> None:
                 if len(content) > MAX_BODY:
                     break
     except requests.RequestException as exc:
-        raise CheckFailed(f"{spec.method} {spec.url}: {_reason(exc, ctx.timeout)}") from None
+        reason = request_failure(exc, ctx.timeout)
+        raise CheckFailed(f"{spec.method} {spec.url}: {reason}") from None
     ctx.record(status=response.status_code, latency=format_duration(latency),
                bytes=len(content))
     if response.url != spec.url:
