@@ -89,6 +89,14 @@ class Project:
     def run(self, *args: str) -> pytest.RunResult:
         return self.pytester.runpytest("-p", "no:randomly", *args)
 
+    def run_check(self, check: str, *args: str, extra: str = "") -> pytest.RunResult:
+        """Write a checklist of one item with ``check``, run it with ``-rA``, and make
+        sure no traceback reached the user."""
+        self.checklist(one_item(check, extra=extra))
+        result = self.run("-rA", *args)
+        assert_clean(result)
+        return result
+
     def run_subprocess(self, *args: str) -> pytest.RunResult:
         return self.pytester.runpytest_subprocess(*args)
 

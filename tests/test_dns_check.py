@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Project, assert_clean, one_item
+from conftest import Project, one_item
 from dnslib import QTYPE, RCODE, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSServer
 from dnslib.zoneresolver import ZoneResolver
@@ -47,11 +47,8 @@ def dns_port() -> Iterator[int]:
 
 
 def run_one(project: Project, port: int, spec: str, extra: str = "") -> pytest.RunResult:
-    project.checklist(one_item(f"{{dns: {{resolver: 127.0.0.1, port: {port}, {spec}}}}}",
-                               extra=extra))
-    result = project.run("-rA")
-    assert_clean(result)
-    return result
+    return project.run_check(f"{{dns: {{resolver: 127.0.0.1, port: {port}, {spec}}}}}",
+                             extra=extra)
 
 
 def test_a_records_equal_the_expected_set(project: Project, dns_port: int) -> None:

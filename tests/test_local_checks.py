@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Project, assert_clean, one_item
+from conftest import Project, one_item
 from servers import closed_port
 
 
@@ -21,10 +21,7 @@ def listening_port() -> Iterator[int]:
 
 
 def run_one(project: Project, check: str, *args: str, extra: str = "") -> pytest.RunResult:
-    project.checklist(one_item(check, extra=extra))
-    result = project.run("-rA", *args)
-    assert_clean(result)
-    return result
+    return project.run_check(check, *args, extra=extra)
 
 
 # -- tcp ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import IN_CI, Project, assert_clean, one_item
+from conftest import IN_CI, Project
 from servers import LoopbackServer
 
 RULES = """
@@ -101,10 +101,7 @@ scrape_configs:
 
 
 def run_one(project: Project, spec: str, extra: str = "") -> pytest.RunResult:
-    project.checklist(one_item(f"{{prometheus: {{{spec}}}}}", extra=extra))
-    result = project.run("-rA")
-    assert_clean(result)
-    return result
+    return project.run_check(f"{{prometheus: {{{spec}}}}}", extra=extra)
 
 
 POLL = "retry: {timeout: 15s, interval: 500ms}"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, Project, assert_clean, one_item
+from conftest import IN_CI, Project, one_item
 from servers import closed_port
 
 MIGRATION = '''
@@ -49,10 +49,7 @@ def db(project: Project) -> Project:
 
 
 def run_one(project: Project, spec: str, extra: str = "") -> pytest.RunResult:
-    project.checklist(one_item(f"{{sql: {{{spec}}}}}", extra=extra))
-    result = project.run("-rA")
-    assert_clean(result)
-    return result
+    return project.run_check(f"{{sql: {{{spec}}}}}", extra=extra)
 
 
 def test_a_query_returning_the_expected_scalar_passes(db: Project) -> None:

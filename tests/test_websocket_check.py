@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Project, assert_clean, one_item
+from conftest import Project
 from servers import closed_port, websocket_server
 
 
@@ -17,10 +17,7 @@ def ws_url() -> Iterator[str]:
 
 
 def run_one(project: Project, spec: str, extra: str = "") -> pytest.RunResult:
-    project.checklist(one_item(f"{{websocket: {{{spec}}}}}", extra=extra))
-    result = project.run("-rA")
-    assert_clean(result)
-    return result
+    return project.run_check(f"{{websocket: {{{spec}}}}}", extra=extra)
 
 
 def test_a_feed_that_stays_up_passes(project: Project, ws_url: str) -> None:
