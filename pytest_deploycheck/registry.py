@@ -44,9 +44,9 @@ ENTRY_POINT_GROUP = "pytest_deploycheck.checks"
 
 _BUILTINS = {
     name: f"pytest_deploycheck.checks.{name}"
-    for name in ("changelog", "command", "coverage", "disk", "dns", "env", "file", "git", "http",
-                 "junit", "logs", "memory", "prometheus", "python", "sql", "tcp", "tls",
-                 "version", "websocket")
+    for name in ("calendar", "changelog", "command", "coverage", "disk", "dns", "env", "file",
+                 "git", "http", "junit", "logs", "memory", "prometheus", "python", "sql", "tcp",
+                 "tls", "version", "websocket")
 }
 
 Evidence = Mapping[str, EvidenceValue]

@@ -24,7 +24,7 @@ for _name in REGISTRY.names():
     REGISTRY.get(_name)
 for _module in ("sqlalchemy", "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
                 "psycopg", "alembic.config", "alembic.runtime.migration", "alembic.script",
-                "dns.resolver", "websockets.sync.client"):
+                "dns.resolver", "websockets.sync.client", "exchange_calendars"):
     importlib.import_module(_module)
 
 

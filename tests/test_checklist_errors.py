@@ -23,8 +23,8 @@ def test_an_unknown_check_type_lists_the_known_ones(project: Project) -> None:
     project.checklist(one_item('{htpp: {url: "http://x/"}}'))
     out = errors_of(project)
     assert ("item 'probe', field 'check.htpp': unknown check type 'htpp' — did you mean "
-            "'http'? known check types: changelog, command, coverage, disk, dns, env, file, "
-            "git, http, junit, logs, memory, prometheus, python, sql, tcp, tls, version, "
+            "'http'? known check types: calendar, changelog, command, coverage, disk, dns, env, "
+            "file, git, http, junit, logs, memory, prometheus, python, sql, tcp, tls, version, "
             "websocket") in out
 
 

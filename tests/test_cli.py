@@ -17,9 +17,9 @@ def test_version_and_help(pytester: pytest.Pytester) -> None:
 
 def test_types_lists_every_built_in_check_type(pytester: pytest.Pytester) -> None:
     result = pytester.run(sys.executable, "-m", "pytest_deploycheck", "types")
-    for name in ("changelog", "command", "coverage", "disk", "dns", "env", "file", "git", "http",
-                 "junit", "logs", "memory", "prometheus", "python", "sql", "tcp", "tls",
-                 "version", "websocket"):
+    for name in ("calendar", "changelog", "command", "coverage", "disk", "dns", "env", "file",
+                 "git", "http", "junit", "logs", "memory", "prometheus", "python", "sql", "tcp",
+                 "tls", "version", "websocket"):
         result.stdout.fnmatch_lines([f"{name} *"])
 
 
