@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from pydantic import ConfigDict, TypeAdapter
 
-from .errors import EvidenceValue, RegistryError
+from .errors import CheckFailed, EvidenceValue, RegistryError
 
 ENTRY_POINT_GROUP = "pytest_deploycheck.checks"
 
@@ -87,6 +87,21 @@ class CheckContext:
         """``value`` as a path; relative paths start at the project's root."""
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.rootdir / p
+
+    def read_text(self, value: str) -> str:
+        """The text of the file at ``value``; CheckFailed if it cannot be read."""
+        try:
+            return self.path(value).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise CheckFailed(f"cannot read {value}: {exc.strerror or exc}") from None
+
+    def release_or(self, explicit: str | None, key: str) -> str:
+        """``explicit``, else the run's release; CheckFailed saying how to set one."""
+        release = explicit or self.release
+        if not release:
+            raise CheckFailed(f"the release is unknown: pass --deploycheck-release or set "
+                              f"{key!r}")
+        return release
 
 
 @dataclass(frozen=True)

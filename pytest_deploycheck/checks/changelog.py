@@ -32,13 +32,8 @@ class Changelog:
 @check_type("changelog", read_only=True)
 def run(spec: Changelog, ctx: CheckContext) -> None:
     """The changelog has a section for the release."""
-    release = spec.release or ctx.release
-    if not release:
-        raise CheckFailed("the release is unknown: pass --deploycheck-release or set 'release'")
-    try:
-        lines = ctx.path(spec.file).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as exc:
-        raise CheckFailed(f"cannot read {spec.file}: {exc.strerror}") from None
+    release = ctx.release_or(spec.release, "release")
+    lines = ctx.read_text(spec.file).splitlines()
     heading = re.compile(rf"^#+\s*\[?v?{re.escape(release)}\]?(?![\w.-])(.*)$")
     for number, line in enumerate(lines, start=1):
         found = heading.match(line)

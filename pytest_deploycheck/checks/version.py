@@ -34,13 +34,8 @@ class Version:
 @check_type("version", read_only=True)
 def run(spec: Version, ctx: CheckContext) -> None:
     """The version in the code equals the release."""
-    expected = spec.expect or ctx.release
-    if not expected:
-        raise CheckFailed("the release is unknown: pass --deploycheck-release or set 'expect'")
-    try:
-        text = ctx.path(spec.file).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CheckFailed(f"cannot read {spec.file}: {exc.strerror}") from None
+    expected = ctx.release_or(spec.expect, "expect")
+    text = ctx.read_text(spec.file)
     match = re.search(spec.regex, text, re.MULTILINE)
     if match is None:
         raise CheckFailed(f"no version found in {spec.file} (regex '{spec.regex}')")
