@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,9 @@ import pytest
 from . import state as state_mod
 from .errors import ChecklistError
 from .loader import load_checklist
-from .model import Item, Section
-from .units import format_duration
+from .model import Item, Result, Section, Signer
+from .report import junit
+from .report.record import ItemRecord, make_record
 
 
 class ChecklistFile(pytest.File):
@@ -32,7 +32,8 @@ class ChecklistFile(pytest.File):
         except (OSError, UnicodeDecodeError) as exc:
             raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
         for section in checklist.sections:
-            yield SectionCollector.from_parent(self, name=section.id, section=section)
+            yield SectionCollector.from_parent(self, name=section.id, section=section,
+                                               checklist_title=checklist.title)
 
 
 def _collect_message(exc: ChecklistError) -> str:
@@ -45,22 +46,20 @@ def _collect_message(exc: ChecklistError) -> str:
 class SectionCollector(pytest.Collector):
     """A section of a checklist; ``ordered: true`` makes it a runbook."""
 
-    def __init__(self, *, section: Section, **kwargs: Any) -> None:
+    def __init__(self, *, section: Section, checklist_title: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.section = section
+        self.checklist_title = checklist_title
 
     def collect(self) -> Iterator[pytest.Item]:
         for item in self.section.items:
             yield ChecklistItem.from_parent(self, name=item.id, model=item)
 
 
-@functools.cache
-def _property(evidence_key: str) -> str:
-    return f"evidence.{evidence_key}"
-
-
 class ChecklistItem(pytest.Item):
     """One checklist item: an automated check or a manual sign-off."""
+
+    parent: SectionCollector
 
     def __init__(self, *, model: Item, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -72,40 +71,71 @@ class ChecklistItem(pytest.Item):
             self.own_markers.append(mark.mark)
         self.extra_keyword_matches.add(model.title)
         # plain strings, on every report of the item (JUnit XML reads them as properties)
-        self.user_properties += [state.shared(("phase", model.phase)),
-                                 state.shared(("section", model.section)),
-                                 state.shared(("kind", model.kind))]
+        self.user_properties += [state.shared(p) for p in junit.item_properties(model)]
         reason = model.not_applicable_in(state.environment)
         if reason:
             self.add_marker(pytest.mark.skip(reason=reason))
 
     @property
     def section_id(self) -> str:
-        assert self.parent is not None
         return self.parent.nodeid
 
     def setup(self) -> None:
         if self.model.ordered:
             blocker = state_mod.get(self.config).blocked_by.get(self.section_id)
             if blocker is not None:
-                raise pytest.skip.Exception(
-                    f"blocked by {blocker}: an earlier step of this ordered section did not pass",
-                    _use_item_location=True)
+                reason = (f"blocked by {blocker}: an earlier step of this ordered section "
+                          "did not pass")
+                self.stash[state_mod.RECORD] = self._record("blocked", reason)
+                raise pytest.skip.Exception(reason, _use_item_location=True)
 
     def runtest(self) -> None:
         model = self.model
+        state = state_mod.get(self.config)
         if model.attest is not None:
-            result = state_mod.get(self.config).sign_off(model)
+            result = state.sign_off(model)
         else:
-            result = state_mod.get(self.config).result(self.nodeid, model)
-        self.stash[state_mod.RESULT] = result
-        self.user_properties += [(_property(k), str(v)) for k, v in result.evidence.items()]
-        self.user_properties.append(("duration", format_duration(result.duration)))
-        if result.outcome == "failed":
-            waived = state_mod.get(self.config).waiver(model) if model.check else None
-            if waived is not None:  # an expected failure, never a pass
-                pytest.xfail(f"{waived} — the check found: {result.message}")
-            pytest.fail(result.message, pytrace=False)
+            result = state.result(self.nodeid, model)
+        waiver = state.waiver(model) if result.outcome == "failed" and model.check else None
+        if result.outcome == "passed":
+            status, message = "passed", result.message
+        elif waiver is not None:  # an expected failure, never a pass
+            status = "waived"
+            message = (f"waived by {waiver} until {waiver.expires_at}: {waiver.justification}"
+                       f" — the check found: {result.message}")
+        else:
+            status, message = ("awaiting" if result.awaiting else "failed"), result.message
+        self.stash[state_mod.RECORD] = self._record(status, message, result, waiver)
+        if status == "waived":
+            pytest.xfail(message)
+        if status != "passed":
+            pytest.fail(message, pytrace=False)
+
+    def _record(self, status: str, message: str, result: Result | None = None,
+                waiver: Signer | None = None) -> ItemRecord:
+        section = self.parent.section
+        return make_record(self.model, nodeid=self.nodeid,
+                           checklist_title=self.parent.checklist_title,
+                           section_title=section.title, section_line=section.location.line,
+                           status=status, message=message, result=result, waiver=waiver)
+
+    def record_of(self, report: pytest.TestReport) -> ItemRecord | None:
+        """The item's record if ``report`` decides its outcome (the call, or a setup
+        that skipped or failed), else None."""
+        if report.when == "teardown" or (report.when == "setup" and report.passed):
+            return None
+        made = self.stash.get(state_mod.RECORD, None)
+        if made is not None:
+            del self.stash[state_mod.RECORD]
+            return made
+        if report.skipped:  # a skip mark: not applicable here, or the user's own
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            environment = state_mod.get(self.config).environment
+            status = "skipped" if self.model.not_applicable_in(environment) is None else (
+                "not_applicable")
+            return self._record(status, str(reason).removeprefix("Skipped: "))
+        crash = getattr(report.longrepr, "reprcrash", None)  # something broke, not the check
+        return self._record("error", crash.message if crash else str(report.longrepr))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.model.location.line - 1, f"{self.nodeid}: {self.model.title}"

@@ -286,6 +286,12 @@ def _lookup(name: str, variables: Mapping[str, Scalar]) -> Scalar:
     )
 
 
+def env_names(text: str) -> list[str]:
+    """The process variables ``text`` reads through ``${env:NAME}``."""
+    return [m.group(2)[4:] for m in _REFERENCE.finditer(text)
+            if not m.group(1) and m.group(2).startswith("env:")]
+
+
 def needs_run_time(text: str) -> bool:
     return "${env:" in text or "$${" in text
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
@@ -22,6 +22,7 @@ from .config import (
     Settings,
     UnknownVariable,
     check_env_references,
+    env_names,
     expand,
     needs_run_time,
 )
@@ -431,8 +432,9 @@ class _Builder:
             self.problems += problems_from(exc, self.source, (*path, name), self.locate,
                                            _spec_keys(check_type.spec))
             return None
-        return CheckCall(name, spec, check_type.only_reads(spec),
-                         self.has_references and _mentions_run_time(params))
+        run_time = self.has_references and _mentions_run_time(params)
+        return CheckCall(name, spec, check_type.only_reads(spec), run_time,
+                         tuple(sorted(set(_env_names(params)))) if run_time else ())
 
 
 def _item_digests(data: dict[str, Any]) -> dict[tuple[Any, Any], str]:
@@ -456,6 +458,17 @@ def _mentions_run_time(value: Any) -> bool:
     if isinstance(value, list):
         return any(_mentions_run_time(v) for v in value)
     return False
+
+
+def _env_names(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield from env_names(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _env_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _env_names(v)
 
 
 def find_checklists(

@@ -48,6 +48,7 @@ class CheckCall:
     spec: Any
     read_only: bool
     uses_env: bool = False  # the spec holds ${env:…} references, resolved at run time
+    env_names: tuple[str, ...] = ()  # the process variables those references read (secrets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +119,36 @@ class Checklist:
 
 
 @dataclass(frozen=True, slots=True)
+class Signer:
+    """One signed statement that counted for an item: a sign-off, a veto or a waiver.
+    Plain strings only (it travels between xdist workers and into every report)."""
+
+    principal: str
+    role: str
+    fingerprint: str  # SHA256:… of the signing key, as ``ssh-keygen -l`` prints it
+    decision: str  # approved, rejected
+    issued_at: str  # 2026-11-23T10:00:00Z
+    expires_at: str
+    justification: str
+    kind: str = "attestation"  # or waiver
+
+    def __str__(self) -> str:
+        return f"{self.principal} ({self.role})"
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
-    """What running one item found. Evidence holds only strings and numbers."""
+    """What running one item found. Evidence holds only strings and numbers.
+
+    For a manual item, ``signers`` are the statements that decided it and
+    ``awaiting`` the roles a sign-off is still awaited from (empty once it
+    passed, and when it failed for another reason: a veto, unusable signers).
+    """
 
     outcome: Outcome
     message: str = ""
     evidence: Mapping[str, EvidenceValue] = field(default_factory=dict)
     attempts: int = 1
     duration: float = 0.0
+    signers: tuple[Signer, ...] = ()
+    awaiting: tuple[str, ...] = ()

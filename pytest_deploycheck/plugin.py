@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -66,6 +66,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="probe up to N read-only checks at once (default "
              f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); 1 turns it off",
     )
+    group.addoption(
+        "--deploycheck-json", dest="deploycheck_json", metavar="PATH", default=None,
+        help="write every item's outcome, evidence and signers as JSON to PATH",
+    )
+    group.addoption(
+        "--deploycheck-markdown", dest="deploycheck_markdown", metavar="PATH", default=None,
+        help="write the checklists filled in as Markdown to PATH (also appended to "
+             "$GITHUB_STEP_SUMMARY when it is set)",
+    )
+    group.addoption(
+        "--deploycheck-markdown-style", dest="deploycheck_markdown_style",
+        choices=("table", "list"), default="table",
+        help="Markdown shape: ☑/☐ tables with a Notes column (default) or - [x] lists",
+    )
     parser.addini("deploycheck_concurrency", type="string", default=str(DEFAULT_CONCURRENCY),
                   help="probe up to N read-only checks at once; 1 turns it off")
     parser.addini("deploycheck_paths", type="args", default=["checks"],
@@ -112,27 +126,68 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
     if not config.option.collectonly and not hasattr(config, "workerinput"):
         config.pluginmanager.register(ConcurrentProbing(), "deploycheck-concurrency")
+        _register_reports(config)
     if config.pluginmanager.hasplugin("xdist"):
         from .distribute import XdistHooks
 
         config.pluginmanager.register(XdistHooks(uses_checklists), "deploycheck-xdist")
 
 
+def _register_reports(config: pytest.Config) -> None:
+    """The run's evidence, written where the reports are (never on an xdist worker)."""
+    from .report.collector import RunLog
+
+    files = checklist_files(config)
+    log = RunLog(config, files)
+    config.pluginmanager.register(log, "deploycheck-reports")
+    if files and config.pluginmanager.hasplugin("html") and config.getoption("htmlpath", None):
+        from .report.html import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(log), "deploycheck-html")
+
+
+def _is_checklist(file_path: Path) -> bool:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        head = file_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return CHECKLIST_KEY.search(head) is not None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
     if file_path.suffix not in (".yaml", ".yml"):
         return None
     wanted = any(file_path.is_relative_to(p) for p in _paths(parent.config))
-    if not (wanted or parent.session.isinitpath(file_path)):
-        return None
-    try:
-        head = file_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if CHECKLIST_KEY.search(head) is None:
+    if not (wanted or parent.session.isinitpath(file_path)) or not _is_checklist(file_path):
         return None
     from .collect import ChecklistFile
 
     return ChecklistFile.from_parent(parent, path=file_path)
+
+
+def checklist_files(config: pytest.Config) -> list[Path]:
+    """The checklist files this run's arguments lead to, as collection finds them: a
+    file named on the command line, or YAML under the configured paths."""
+    paths = _paths(config)
+    found: set[Path] = set()
+    for arg in config.args:
+        target = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if target.is_file():
+            if _is_checklist(target):
+                found.add(target)
+            continue
+        for base in paths:  # only below the checklist paths: never a whole repository
+            if base.is_relative_to(target):
+                start = base
+            elif target.is_relative_to(base):
+                start = target
+            else:
+                continue
+            found.update(f for f in [*start.rglob("*.yaml"), *start.rglob("*.yml")]
+                         if _is_checklist(f))
+    return sorted(found)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -160,22 +215,28 @@ def pytest_runtest_makereport(
     collect = sys.modules.get(_COLLECT)  # not imported: no checklist in this run
     if collect is None or not isinstance(item, collect.ChecklistItem):
         return report
-    from .state import RESULT
+    from .report import junit
 
     state = _state(item.config)
-    model = item.model
-    result = item.stash.get(RESULT, None) if report.when == "call" else None
-    if result is not None:
-        del item.stash[RESULT]  # the report keeps what is needed
+    secrets = state.run_context.secrets
+    record = item.record_of(report)
+    if record is not None:
+        record = record.redacted(secrets)
+        report.deploycheck = record  # type: ignore[attr-defined]  # read by every report
         crash = getattr(report.longrepr, "reprcrash", None)
         if report.failed and crash is not None:
-            crash.message = result.message  # the short summary: no "Failed: " prefix
-        if result.evidence:
-            lines = [f"{k}: {v}" for k, v in result.evidence.items()]
+            crash.message = record.message  # the short summary: no "Failed: " prefix
+        if report.when == "call" and record.duration:
+            report.duration = record.duration  # the probe's own, not the wait for it
+        if record.evidence:
+            lines = [f"{k}: {v}" for k, v in record.evidence]
             report.sections.append(("evidence", "\n".join(lines)))
-    if model.ordered and report.failed:
-        state.blocked_by.setdefault(item.section_id, model.id)
-    secrets = state.run_context.secrets
+        if record.signers:
+            lines = [junit.signer_text(s) for s in record.signers]
+            report.sections.append(("signed", "\n".join(lines)))
+        item.user_properties += junit.properties(record)  # JUnit reads the teardown's
+    if item.model.ordered and report.failed:
+        state.blocked_by.setdefault(item.section_id, item.model.id)
     if secrets:
         report.sections = [(t, secrets.redact(c)) for t, c in report.sections]
         report.user_properties = [(k, secrets.redact(str(v))) for k, v in report.user_properties]
@@ -185,6 +246,54 @@ def pytest_runtest_makereport(
                 report.longrepr = secrets.redact(text)
     return report
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    """``AWAITING SIGN-OFF`` and ``WAIVED`` instead of FAILED and XFAIL (``-v``, ``-r``);
+    the categories, and so the counts and the exit code, stay pytest's."""
+    record = getattr(report, "deploycheck", None)
+    if record is None or report.when != "call":
+        return None
+    if record.status == "awaiting" and report.failed:
+        return "failed", "F", ("AWAITING SIGN-OFF", {"red": True})
+    if record.status == "waived" and report.skipped:
+        return "xfailed", "x", ("WAIVED", {"yellow": True})
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(
+    config: pytest.Config, report: pytest.CollectReport | pytest.TestReport
+) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+    """An item's record crosses from an xdist worker as plain lists and mappings."""
+    data = yield
+    record = getattr(report, "deploycheck", None)
+    if data is not None and record is not None:
+        data["deploycheck"] = record.to_wire()
+    return data
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_from_serializable(
+    config: pytest.Config, data: dict[str, Any]
+) -> Generator[None, object, object]:
+    report = yield
+    wire = getattr(report, "deploycheck", None)
+    if isinstance(wire, dict):
+        from .report.record import ItemRecord
+
+        report.deploycheck = ItemRecord.from_wire(wire)  # type: ignore[attr-defined]
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    collect = sys.modules.get(_COLLECT)
+    if collect is not None:  # mask what ${env:…} reads from the first report on
+        _state(session.config).learn_secrets(
+            [i for i in session.items if isinstance(i, collect.ChecklistItem)])
 
 
 class ConcurrentProbing:

@@ -12,14 +12,23 @@ from typing import Any
 import pytest
 
 from .attest import store
-from .attest.statement import format_time as statement_time
 from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .model import COMMIT_ENV, ENVIRONMENT_ENV, RELEASE_ENV, Attest, Checklist, Item, Result
+from .model import (
+    COMMIT_ENV,
+    ENVIRONMENT_ENV,
+    RELEASE_ENV,
+    Attest,
+    Checklist,
+    Item,
+    Result,
+    Signer,
+)
+from .report.record import ItemRecord
 from .runner import Pool, Probe, RunContext, wait
 
-RESULT = pytest.StashKey[Result]()
+RECORD = pytest.StashKey[ItemRecord]()
 STATE = pytest.StashKey["State"]()
 
 
@@ -151,13 +160,16 @@ class State:
         return self._ledger
 
     def _read_ledger(self) -> tuple[Trust, list[Verdict]] | str:
-        option = self.config.getoption("deploycheck_attestations")
         try:
             return store.load_ledger(self.settings().project, self.rootdir,
-                                     Path(option) if option else None,
-                                     datetime.now(timezone.utc))
+                                     self.attestations_option(), datetime.now(timezone.utc))
         except store.LedgerError as exc:
             return str(exc)
+
+    def attestations_option(self) -> Path | None:
+        """The attestation file or directory named on the command line, if any."""
+        option = self.config.getoption("deploycheck_attestations")
+        return Path(option) if option else None
 
     def _binding(self, model: Item) -> Binding:
         settings = self.settings()
@@ -174,25 +186,31 @@ class State:
             needs = store.decide(model.attest, [], binding).message
             return Result("failed", f"no attestation for {model.id}: {needs} ({ledger})")
         decision = store.decide(model.attest, ledger[1], binding)
-        evidence = {f"signed by {st.principal}": f"{st.role}, {st.decision} "
-                    f"{statement_time(st.issued_at)}, expires {statement_time(st.expires_at)}"
-                    for st in decision.signers}
         if decision.passed:
-            return Result("passed", decision.message, evidence)
-        return Result("failed", f"no attestation for {model.id}: {decision.message}", evidence)
+            return Result("passed", decision.message, signers=decision.signers)
+        return Result("failed", f"no attestation for {model.id}: {decision.message}",
+                      signers=decision.signers, awaiting=decision.awaiting)
 
-    def waiver(self, model: Item) -> str | None:
-        """Why a failure of the automated item ``model`` is waived, or None."""
+    def waiver(self, model: Item) -> Signer | None:
+        """Who waived a failure of the automated item ``model``, or None."""
         roles = self.settings().project.waiver_roles
         ledger = self.ledger()
         if not roles or isinstance(ledger, str):
             return None
         decision = store.decide(Attest(roles), ledger[1], self._binding(model), kind="waiver")
-        if not decision.passed:
-            return None
-        st = decision.signers[0]
-        return (f"waived by {st.principal} ({st.role}) until {statement_time(st.expires_at)}: "
-                f"{st.justification}")
+        return decision.signers[0] if decision.passed else None
+
+    def learn_secrets(self, items: list[Any]) -> None:
+        """Mask, from the first report on, the value of every process variable the
+        checks of ``items`` (ChecklistItems) read through ``${env:…}``."""
+        names = {n for i in items if i.model.check is not None for n in i.model.check.env_names}
+        if not names:
+            return
+        secrets = self.run_context.secrets
+        for name in sorted(names):
+            value = os.environ.get(name)
+            if value:
+                secrets.add(value)
 
     def display_path(self, path: Path) -> str:
         try:

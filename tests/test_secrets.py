@@ -122,3 +122,29 @@ def test_a_doubled_dollar_is_a_literal_reference(project: Project) -> None:
                 check: {command: {run: [echo, "$${env:HOME}"], stdout: '^\\$\\{env:HOME\\}$'}}
         """)
     project.run().assert_outcomes(passed=1)
+
+
+def test_a_secret_is_masked_even_before_the_check_that_reads_it_runs(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKEN", CANARY)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: early
+                title: A script that prints its environment
+                check: {command: {run: [sh, -c, 'echo "token=$TOKEN"; exit 1']}}
+              - id: late
+                title: The check that reads the token
+                check: {command: {run: ["true"], env: {T: "${env:TOKEN}"}}}
+        """)
+    result = project.run("-vv", "-rA", "--deploycheck-json=run.json")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["stdout: token=•••"])
+    assert CANARY not in result.stdout.str()
+    assert CANARY not in (project.path / "run.json").read_text()

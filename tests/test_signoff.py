@@ -5,17 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import signing
 import yaml
 from conftest import Project, assert_clean
-from sshkeys import sign_with_ssh_keygen
-
-from pytest_deploycheck.attest.statement import Statement, render
-from pytest_deploycheck.config import load_project
-from pytest_deploycheck.loader import load_checklist
 
 CHECKLIST = """
     checklist: production
@@ -47,35 +42,12 @@ def signed(project: Project, keydir: Path) -> Project:
     project.config(CONFIG)
     project.checklist(CHECKLIST)
     keys = {"alice@example.com": "ed25519", "bob@example.com": "ecdsa-p256"}
-    project.write("checks/allowed_signers", "".join(
-        f"{who} namespaces=\"deploycheck\" "
-        f"{' '.join((keydir / f'{key}.pub').read_text().split()[:2])}\n"
-        for who, key in keys.items()))
+    project.write("checks/allowed_signers", signing.allowed_signers(keydir, keys))
     return project
 
 
-def digest(project: Project, item: str) -> str:
-    config = project.path / "checks" / "deploycheck.yaml"
-    settings = load_project(config, "deploycheck.yaml", "x").select(None, None)
-    checklist = load_checklist((project.path / "checks" / "app.yaml").read_text(),
-                               "checks/app.yaml", settings)
-    return next(i.digest for i in checklist.items if i.id == item)
-
-
-def sign(project: Project, keydir: Path, item: str, who: str = "alice@example.com",
-         role: str = "security-lead", key: str = "ed25519", **changes: str) -> str:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    fields: dict[str, object] = {
-        "deploycheck": "attestation", "project": "payments", "release": "1.4.0",
-        "checklist": "production", "item": item, "item_digest": digest(project, item),
-        "principal": who, "role": role, "decision": "approved", "justification": "Reviewed.",
-        "issued_at": now - timedelta(minutes=1), "expires_at": now + timedelta(days=7)}
-    fields.update(changes)
-    text = render(Statement(**fields))  # type: ignore[arg-type]
-    armored = sign_with_ssh_keygen(keydir, key, text.encode())
-    indent = "".join(f"    {line}\n" for line in text.splitlines())
-    sig = "".join(f"    {line}\n" for line in armored.splitlines())
-    return f"- statement: |\n{indent}  signature: |\n{sig}"
+def sign(project: Project, keydir: Path, item: str, **kwargs: str) -> str:
+    return signing.sign(project.path, keydir, item, **kwargs)
 
 
 def test_valid_sign_offs_pass_manual_items_and_show_who_signed(
@@ -89,7 +61,9 @@ def test_valid_sign_offs_pass_manual_items_and_show_who_signed(
     result = signed.run("-rA")
     assert_clean(result)
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["signed by alice@example.com: security-lead, approved *"])
+    result.stdout.fnmatch_lines([
+        "*- signed -*",
+        "alice@example.com (security-lead) approved with key SHA256:*, issued *, expires *"])
     signed.run("-n", "2").assert_outcomes(passed=2)
 
 
@@ -279,7 +253,7 @@ def test_a_signed_waiver_turns_a_failure_into_waived_never_passed(
     result.assert_outcomes(xfailed=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "XFAIL checks/app.yaml::infra::cdn - waived by alice@example.com "
+        "WAIVED checks/app.yaml::infra::cdn - waived by alice@example.com "
         "(release-manager) until *: CDN cut-over tomorrow — the check found: expected exit "
         "code 0, got 3 (no CDN yet)"])
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..config import Project
 from ..errors import ChecklistError
-from ..model import Attest
+from ..model import Attest, Signer
 from ..yamlsrc import load
 from . import signers as signers_mod
 from . import sshsig
@@ -164,15 +164,30 @@ def mismatch(statement: Statement, binding: Binding) -> str | None:
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether an item's sign-offs suffice. ``awaiting`` names the roles a sign-off is
+    still awaited from: empty when it passed, or when a rejection vetoed it."""
+
     passed: bool
     message: str
-    signers: tuple[Statement, ...] = ()
+    signers: tuple[Signer, ...] = ()
+    awaiting: tuple[str, ...] = ()
+
+
+def signer_of(verdict: Verdict) -> Signer:
+    """The plain record of a valid entry's statement and key."""
+    st = verdict.statement
+    assert st is not None, "only valid entries sign"
+    assert verdict.fingerprint is not None
+    return Signer(principal=st.principal, role=st.role, fingerprint=verdict.fingerprint,
+                  decision=st.decision, issued_at=statement_mod.format_time(st.issued_at),
+                  expires_at=statement_mod.format_time(st.expires_at),
+                  justification=st.justification, kind=st.kind)
 
 
 def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
            kind: str = "attestation") -> Decision:
     """Whether ``attest`` is satisfied for the bound item by the checked entries."""
-    approvals: dict[str, Statement] = {}
+    approvals: dict[str, Verdict] = {}
     notes: list[str] = []
     for verdict in verdicts:
         st = verdict.statement
@@ -190,19 +205,21 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
             notes.append(f"{who} does not count: the item needs {', '.join(attest.roles)}")
             continue
         if st.decision == "rejected":
-            return Decision(False, f"rejected by {who}: {st.justification}", (st,))
-        approvals.setdefault(st.principal, st)
+            return Decision(False, f"rejected by {who}: {st.justification}",
+                            (signer_of(verdict),))
+        approvals.setdefault(st.principal, verdict)
+    signers = tuple(signer_of(v) for v in approvals.values())
     needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
              else f"approval by {', '.join(attest.roles)}")
     if len(approvals) >= attest.quorum:
-        names = ", ".join(f"{s.principal} ({s.role})" for s in approvals.values())
-        return Decision(True, f"approved by {names}", tuple(approvals.values()))
+        names = ", ".join(str(s) for s in signers)
+        return Decision(True, f"approved by {names}", signers)
     if not approvals and not notes:
-        return Decision(False, f"needs {needs}")
+        return Decision(False, f"needs {needs}", awaiting=attest.roles)
     have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
     detail = "; ".join(notes)
     return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
-                    tuple(approvals.values()))
+                    signers, attest.roles)
 
 
 class LedgerError(SignatureError):

@@ -1,0 +1,93 @@
+"""``--deploycheck-json PATH``: the run as one JSON document, for tools.
+
+Its shape (``format`` changes only when a field changes meaning or goes away)::
+
+    {
+      "format": "pytest-deploycheck/1",
+      "project": "payments", "release": "1.4.0", "commit": null,
+      "environment": "production",
+      "started": "2026-11-25T10:00:00Z", "finished": "2026-11-25T10:00:04Z",
+      "exit_status": 1,
+      "ready": false,
+      "gates": [{"phase": "predeploy", "ready": false, "applicable": 45,
+                 "counts": {"passed": 41, "failed": 2, "awaiting": 2, …},
+                 "awaiting": {"security-lead": ["production::security-signoff"]},
+                 "summary": "predeploy: 41/45 passed — BLOCKED: …"}],
+      "files": {"checklists": {"checks/production.yaml": "sha256:…"},
+                "allowed_signers": {…}, "attestations": {…}},
+      "broken_checklists": [], "stopped_early": false,
+      "items": [{"nodeid": "checks/production.yaml::security::security-signoff",
+                 "id": "security-signoff", "title": "Security team sign-off",
+                 "checklist": "production", "checklist_title": "…",
+                 "section": "security", "section_title": "Security",
+                 "phase": "predeploy", "tags": ["security"], "kind": "manual",
+                 "severity": "high", "owner": null,
+                 "outcome": "passed", "message": "approved by …",
+                 "evidence": {"status": 200, "latency": "12 ms"},
+                 "signers": [{"principal": "…", "role": "…", "fingerprint": "SHA256:…",
+                              "decision": "approved", "kind": "attestation",
+                              "issued_at": "…", "expires_at": "…", "justification": "…"}],
+                 "awaiting": [],
+                 "file": "checks/production.yaml", "line": 12,
+                 "duration": 0.012, "attempts": 1}]
+    }
+
+``outcome`` is one of passed, failed, awaiting (a manual item still needs a
+sign-off from a role in ``awaiting``), waived, blocked, not_applicable, skipped, error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from .record import STATUSES, ItemRecord, RunRecord
+
+FORMAT = "pytest-deploycheck/1"
+
+
+def item_data(record: ItemRecord) -> dict[str, Any]:
+    return {
+        "nodeid": record.nodeid, "id": record.id, "title": record.title,
+        "checklist": record.checklist, "checklist_title": record.checklist_title,
+        "section": record.section, "section_title": record.section_title,
+        "phase": record.phase, "tags": list(record.tags), "kind": record.kind,
+        "severity": record.severity, "owner": record.owner or None,
+        "outcome": record.status, "message": record.message,
+        "evidence": dict(record.evidence),
+        "signers": [asdict(s) for s in record.signers],
+        "awaiting": list(record.awaiting),
+        "file": record.path, "line": record.line,
+        "duration": round(record.duration, 3), "attempts": record.attempts,
+    }
+
+
+def document(run: RunRecord) -> dict[str, Any]:
+    gates = []
+    for phase, counts in run.phases().items():
+        gates.append({
+            "phase": phase,
+            "ready": not counts.blocking and not run.run_blockers(),
+            "applicable": counts.applicable,
+            "counts": {s: counts.counts[s] for s in STATUSES},
+            "awaiting": counts.awaiting,
+            "summary": run.gate_line(phase, counts),
+        })
+    return {
+        "format": FORMAT,
+        "project": run.project, "release": run.release, "commit": run.commit,
+        "environment": run.environment, "started": run.started, "finished": run.finished,
+        "exit_status": run.exit_status,
+        "ready": run.ready,
+        "gates": gates,
+        "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
+                  "attestations": run.attestations},
+        "broken_checklists": run.broken,
+        "stopped_early": run.stopped_early,
+        "items": [item_data(r) for r in run.sorted_items()],
+    }
+
+
+def render(run: RunRecord) -> str:
+    return json.dumps(document(run), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,72 @@
+"""The checklist summary at the end of the terminal output, and a gate line per phase::
+
+    =================== deploycheck: payments 1.4.0 in production ===================
+    production: Production Deployment Checklist                         6/9 passed
+      Code Review & Testing                     2/3 passed — 1 awaiting sign-off
+      Infrastructure Preparation                3/4 passed, 1 not applicable — 1 failed
+    awaiting sign-off:
+      security-lead: production::security-signoff, production::go-no-go
+    predeploy: 6/9 passed, 1 not applicable — BLOCKED: 1 failed, 2 awaiting sign-off (…)
+
+``-q`` leaves out the sections, ``-qq`` everything but the gate lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .record import RunRecord, Tally, by_section, tally
+
+_WIDE = 44  # title column
+
+
+def _color(counts: Tally) -> dict[str, bool]:
+    if counts.counts["failed"] or counts.counts["error"] or counts.counts["blocked"]:
+        return {"red": True}
+    if counts.counts["awaiting"]:
+        return {"yellow": True}
+    return {"green": True}
+
+
+def _line(title: str, counts: Tally, indent: str) -> str:
+    blockers = counts.blockers(roles=False)  # the roles follow, under "awaiting sign-off"
+    text = counts.outcome_text() + (" — " + ", ".join(blockers) if blockers else "")
+    width = max(_WIDE - len(indent), len(title) + 1)
+    return f"{indent}{title:<{width}} {text}"
+
+
+def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, bool]]]:
+    """The summary's lines and their colours (for ``verbosity`` as pytest counts it)."""
+    lines: list[tuple[str, dict[str, bool]]] = []
+    if verbosity > -2:
+        for (checklist, title), sections in by_section(run.items).items():
+            records = [r for rs in sections.values() for r in rs]
+            counts = tally(records)
+            lines.append((_line(f"{checklist}: {title}", counts, ""), {"bold": True}))
+            if verbosity >= 0:
+                for (_, section_title), rs in sections.items():
+                    section_counts = tally(rs)
+                    lines.append((_line(section_title, section_counts, "  "),
+                                  _color(section_counts)))
+        waiting = tally(run.sorted_items()).awaiting
+        if waiting:
+            lines.append(("awaiting sign-off:", {"yellow": True, "bold": True}))
+            lines += [(f"  {role}: {', '.join(refs)}", {"yellow": True})
+                      for role, refs in waiting.items()]
+        for path in run.broken:
+            lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
+                          "items did not run", {"red": True}))
+    for phase, counts in run.phases().items():
+        ready = not counts.blocking and not run.run_blockers()
+        lines.append((run.gate_line(phase, counts),
+                      {"green": True, "bold": True} if ready else {"red": True, "bold": True}))
+    if not run.items and run.broken:
+        lines.append(("no checklist item ran — BLOCKED: " + ", ".join(run.run_blockers()),
+                      {"red": True, "bold": True}))
+    return lines
+
+
+def write_summary(reporter: pytest.TerminalReporter, run: RunRecord, verbosity: int) -> None:
+    reporter.write_sep("=", f"deploycheck: {run.subject}" if run.project else "deploycheck")
+    for text, markup in summary_lines(run, verbosity):
+        reporter.write_line(text, **markup)
