@@ -61,7 +61,8 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
         lines.append((run.gate_line(phase, counts),
                       {"green": True, "bold": True} if ready else {"red": True, "bold": True}))
     if not run.items and run.broken:
-        lines.append(("no checklist item ran — BLOCKED: " + ", ".join(run.run_blockers()),
+        lines.append((f"no checklist item ran — BLOCKED: {len(run.broken)} checklist"
+                      f"{'s' if len(run.broken) > 1 else ''} with mistakes",
                       {"red": True, "bold": True}))
     return lines
 
