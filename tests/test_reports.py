@@ -3,6 +3,7 @@ JUnit, JSON and Markdown — for a checklist mixing every outcome."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -375,9 +376,7 @@ def test_the_html_report_is_one_file_with_title_columns_readiness_and_signers(
         assert f">{column}</th>" in page
     assert page.count('class="deploycheck-bar"') == 2  # one per phase
     assert "Release readiness" in page
-    blob = json.loads(re.search(r'data-jsonblob="([^"]*)"', page)[1]  # type: ignore[index]
-                      .replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&")
-                      .replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'"))
+    blob = report_data(page)
     environment = blob["environment"]
     assert (environment["Project"], environment["Release"], environment["Environment"]) == (
         "payments", "1.4.0", "production")
@@ -389,6 +388,14 @@ def test_the_html_report_is_one_file_with_title_columns_readiness_and_signers(
     details = code_reviewed["extras"][0]["content"]
     for fact in ("alice@example.com", "security-lead", "SHA256:", "issued", "expires"):
         assert fact in details
+
+
+def report_data(page: str) -> dict[str, Any]:
+    """What pytest-html's page script renders: its JSON data blob, unescaped."""
+    found = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert found is not None
+    data: dict[str, Any] = json.loads(html.unescape(found[1]))
+    return data
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -475,3 +482,12 @@ def test_outputs_are_the_same_serial_and_under_xdist(mixed: Project) -> None:
     distributed.assert_outcomes(passed=2, failed=4, skipped=2, xfailed=1)
     assert normalized(mixed) == expected
     assert summary_of(distributed) == summary_of(serial)
+    page = (mixed.path / "report.html").read_text()
+    assert page.count('class="deploycheck-bar"') == 2
+    rows = report_data(page)["tests"]
+    assert set(rows) == {f"checks/app.yaml::{r}" for r in (
+        "review::code-reviewed", "review::go-no-go", "review::risk-signoff", "infra::health",
+        "infra::api-auth", "infra::cdn", "infra::ddos", "rollback::notify",
+        "rollback::stop-trades")}
+    code_reviewed, = rows["checks/app.yaml::review::code-reviewed"]
+    assert "SHA256:" in code_reviewed["extras"][0]["content"]

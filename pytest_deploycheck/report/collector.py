@@ -77,8 +77,9 @@ class RunLog:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed and report.nodeid.endswith((".yaml", ".yml")):
-            self.run.broken.append(report.nodeid)
+        nodeid = report.nodeid
+        if report.failed and nodeid.endswith((".yaml", ".yml")) and nodeid not in self.run.broken:
+            self.run.broken.append(nodeid)  # once, however many xdist workers met it
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

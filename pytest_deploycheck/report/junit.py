@@ -31,9 +31,10 @@ def item_properties(model: Item) -> list[tuple[str, str]]:
             ("checklist", model.checklist)]
 
 
-@functools.cache
-def _evidence_name(key: str) -> str:
-    return f"evidence.{key}"
+@functools.lru_cache(maxsize=4096)
+def _property(name: str, value: str) -> tuple[str, str]:
+    """One shared tuple per (name, value): thousands of items repeat the same ones."""
+    return name, value
 
 
 def signer_text(signer: Signer) -> str:
@@ -44,12 +45,12 @@ def signer_text(signer: Signer) -> str:
 
 def properties(record: ItemRecord) -> list[tuple[str, str]]:
     """What the item's outcome adds: status, evidence, signers, roles awaited."""
-    found = [("status", record.label)]
-    found += [(_evidence_name(k), str(v)) for k, v in record.evidence]
+    found = [_property("status", record.label)]
+    found += [_property(f"evidence.{k}", str(v)) for k, v in record.evidence]
     found += [("waived_by" if s.kind == "waiver" else "signer", signer_text(s))
               for s in record.signers]
     if record.awaiting:
-        found.append(("awaiting", ", ".join(record.awaiting)))
+        found.append(_property("awaiting", ", ".join(record.awaiting)))
     if record.duration:
-        found.append(("duration", format_duration(record.duration)))
+        found.append(_property("duration", format_duration(record.duration)))
     return found
