@@ -382,6 +382,26 @@ def test_the_html_report_is_one_file_with_title_columns_readiness_and_signers(
         "payments", "1.4.0", "production")
     assert environment["Checklists"]["checks/app.yaml"].startswith("sha256:")
     assert environment["Attestations"]["checks/attestations/alice.yaml"].startswith("sha256:")
+    shown = {}  # each row: pytest-html's result, and what the Evidence column says
+    for nodeid, (row,) in blob["tests"].items():
+        cell, = (c for c in row["resultsTableRow"] if 'class="col-evidence"' in c)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", cell))
+        shown[nodeid.rsplit("::", 1)[1]] = (row["result"], " ".join(text.split()))
+    assert shown["code-reviewed"] == ("Passed", "approved by alice@example.com (security-lead)")
+    assert shown["go-no-go"] == ("Failed", "awaiting sign-off from security-lead or "
+                                           "risk-management approved by alice@example.com "
+                                           "(security-lead)")
+    assert shown["risk-signoff"] == ("Failed", "awaiting sign-off from risk-management")
+    assert shown["health"][0] == "Passed"
+    assert "status: 200" in shown["health"][1]
+    assert shown["api-auth"][0] == "Failed"
+    assert shown["api-auth"][1].startswith("expected status 200, got 503")
+    assert shown["cdn"][0] == "XFailed"
+    assert shown["cdn"][1].startswith("waived by alice@example.com (release-manager) until")
+    assert shown["ddos"] == ("Skipped", "not applicable in environment 'production' "
+                                        "(only in staging)")
+    assert shown["stop-trades"][0] == "Skipped"
+    assert shown["stop-trades"][1].startswith("blocked by notify")
     code_reviewed, = blob["tests"]["checks/app.yaml::review::code-reviewed"]
     assert '<td class="col-item">All code reviewed and approved</td>' in code_reviewed[
         "resultsTableRow"]

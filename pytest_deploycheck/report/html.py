@@ -105,22 +105,29 @@ HEADER = [
 ]
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= _EVIDENCE_CELL_MAX else text[:_EVIDENCE_CELL_MAX - 1] + "…"
+
+
 def evidence_cell(record: ItemRecord) -> str:
-    """A short line: who signed, who is awaited, or the first facts found; led by the
-    outcome where pytest-html's Result column cannot say it (awaiting, waived …)."""
+    """A few lines: why it failed, who signed or is awaited, the first facts found; led
+    by the outcome where pytest-html's Result column cannot say it (awaiting, waived …)."""
+    status, label, message = record.status, record.label, record.message
+    color = COLORS[status]
     lines = []
-    if record.status not in ("passed", "failed"):
-        lines.append(f'<b style="color:{COLORS[record.status]}">{esc(record.label)}</b>')
-    for s in record.signers:
-        verb = "waived" if s.kind == "waiver" else s.decision
-        lines.append(f"{esc(verb)} by {esc(s)}")
-    if record.awaiting:
-        lines.append(f"awaiting {esc(' or '.join(record.awaiting))}")
-    if not lines and record.evidence:
-        text = "; ".join(f"{k}: {v}" for k, v in record.evidence)
-        if len(text) > _EVIDENCE_CELL_MAX:
-            text = text[:_EVIDENCE_CELL_MAX - 1] + "…"
-        lines.append(esc(text))
+    if status in ("failed", "error"):
+        lines.append(f'<span style="color:{color}">{esc(_short(message))}</span>')
+    elif record.awaiting:
+        lines.append(f'<b style="color:{color}">{esc(label)}</b> from '
+                     f"{esc(' or '.join(record.awaiting))}")
+    elif status != "passed":  # "not applicable in environment …", "waived by …", "blocked by …"
+        rest = message[len(label):] if message.startswith(label) else ""
+        lines.append(f'<b style="color:{color}">{esc(label)}</b>{esc(_short(rest))}')
+    if status != "waived":  # the waiver's own line names who waived it
+        for s in record.signers:
+            lines.append(f"{esc(s.decision)} by {esc(s)}")
+    if not record.signers and record.evidence and status != "waived":
+        lines.append(esc(_short("; ".join(f"{k}: {v}" for k, v in record.evidence))))
     return "<br>".join(lines)
 
 
