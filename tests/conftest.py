@@ -123,6 +123,21 @@ def one_item(check: str, *, extra: str = "", phase: str = "predeploy") -> str:
         """
 
 
+def checklist_of(*items: str, checklist: str = "app", phase: str = "predeploy") -> str:
+    """A checklist with one section holding ``items``, each a YAML flow mapping."""
+    lines = "\n".join(f"              - {item}" for item in items)
+    return f"""
+        checklist: {checklist}
+        title: {checklist.title()}
+        phase: {phase}
+        sections:
+          - id: s
+            title: S
+            items:
+{lines}
+        """
+
+
 def assert_clean(result: pytest.RunResult) -> None:
     """No traceback and no INTERNALERROR reached the user."""
     text = result.stdout.str() + result.stderr.str()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import signing
-from conftest import IN_CI, Project, assert_clean
+from conftest import IN_CI, Project, assert_clean, checklist_of
 from servers import LoopbackServer, serve
 
 CANARY = "canary-s3cr3t-4711"
@@ -90,6 +90,7 @@ OUTCOMES = {"code-reviewed": "passed", "go-no-go": "awaiting", "risk-signoff": "
 PREDEPLOY_GATE = ("predeploy: 2/6 passed, 1 waived, 1 not applicable — BLOCKED: 1 failed, "
                   "2 awaiting sign-off (security-lead, risk-management)")
 ROLLBACK_GATE = "rollback: 0/2 passed — BLOCKED: 1 failed, 1 blocked"
+PATH_SET = "{id: path, title: PATH set, check: {env: {names: [PATH]}}}"
 
 
 @pytest.fixture(scope="module")
@@ -178,17 +179,9 @@ def test_verbose_runs_say_awaiting_sign_off_and_waived(mixed: Project) -> None:
 
 
 def test_a_gate_with_every_item_passed_is_ready(project: Project) -> None:
-    project.checklist("""
-        checklist: app
-        title: App
-        phase: predeploy
-        sections:
-          - id: s
-            title: Build machine
-            items:
-              - {id: path, title: PATH set, check: {env: {names: [PATH]}}}
-              - {id: cdn, title: CDN, only_in: [nowhere], check: {env: {names: [CDN]}}}
-        """)
+    project.checklist(checklist_of(
+        "{id: path, title: PATH set, check: {env: {names: [PATH]}}}",
+        "{id: cdn, title: CDN, only_in: [nowhere], check: {env: {names: [CDN]}}}"))
     project.config("environments: {here: {}, nowhere: {}}\ndefault_environment: here\n")
     result = project.run()
     assert result.ret == 0
@@ -196,16 +189,7 @@ def test_a_gate_with_every_item_passed_is_ready(project: Project) -> None:
 
 
 def test_a_checklist_with_mistakes_blocks_every_gate(project: Project) -> None:
-    project.checklist("""
-        checklist: good
-        title: Good
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - {id: path, title: PATH set, check: {env: {names: [PATH]}}}
-        """, name="good")
+    project.checklist(checklist_of(PATH_SET, checklist="good"), name="good")
     project.checklist("checklist: bad\ntitle: Bad\nsections: []\n", name="bad")
     result = project.run("--continue-on-collection-errors")
     result.stdout.fnmatch_lines([
@@ -216,17 +200,8 @@ def test_a_checklist_with_mistakes_blocks_every_gate(project: Project) -> None:
 
 
 def test_stopping_at_the_first_failure_blocks_the_gate(project: Project) -> None:
-    project.checklist("""
-        checklist: app
-        title: App
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - {id: first, title: First, check: {env: {names: [NOT_SET_ANYWHERE]}}}
-              - {id: second, title: Second, check: {env: {names: [PATH]}}}
-        """)
+    project.checklist(checklist_of(
+        "{id: first, title: First, check: {env: {names: [NOT_SET_ANYWHERE]}}}", PATH_SET))
     result = project.run("-x", "--deploycheck-concurrency", "1")
     result.stdout.fnmatch_lines([
         "predeploy: 0/1 passed — BLOCKED: 1 failed, the run stopped before every item ran"])
@@ -511,3 +486,20 @@ def test_outputs_are_the_same_serial_and_under_xdist(mixed: Project) -> None:
         "rollback::stop-trades")}
     code_reviewed, = rows["checks/app.yaml::review::code-reviewed"]
     assert "SHA256:" in code_reviewed["extras"][0]["content"]
+
+
+def test_a_config_with_mistakes_still_gets_a_summary_and_a_report(project: Project) -> None:
+    project.config("environments: {production: {}}\ndefault_environment: prod\n")
+    project.checklist(checklist_of(PATH_SET))
+    result = project.run("--html=report.html", "--self-contained-html",
+                         "--deploycheck-json=run.json")
+    assert_clean(result)
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([
+        "*checks/deploycheck.yaml:2:22: field 'default_environment': unknown environment "
+        "'prod' — did you mean 'production'?",
+        "*= deploycheck: project config with mistakes =*",
+        "no checklist item ran — BLOCKED: 1 checklist with mistakes"])
+    assert "Deployment checklists: project config with mistakes" in (
+        project.path / "report.html").read_text()
+    assert json.loads((project.path / "run.json").read_text())["ready"] is False

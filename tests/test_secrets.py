@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Project
+from conftest import Project, checklist_of
 from servers import serve
 
 CANARY = "canary-s3cr3t"
@@ -128,21 +128,11 @@ def test_a_secret_is_masked_even_before_the_check_that_reads_it_runs(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TOKEN", CANARY)
-    project.checklist("""
-        checklist: c
-        title: C
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - id: early
-                title: A script that prints its environment
-                check: {command: {run: [sh, -c, 'echo "token=$TOKEN"; exit 1']}}
-              - id: late
-                title: The check that reads the token
-                check: {command: {run: ["true"], env: {T: "${env:TOKEN}"}}}
-        """)
+    project.checklist(checklist_of(
+        """{id: early, title: A script that prints its environment,
+            check: {command: {run: [sh, -c, 'echo "token=$TOKEN"; exit 1']}}}""",
+        """{id: late, title: The check that reads the token,
+            check: {command: {run: ["true"], env: {T: "${env:TOKEN}"}}}}"""))
     result = project.run("-vv", "-rA", "--deploycheck-json=run.json")
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(["stdout: token=•••"])

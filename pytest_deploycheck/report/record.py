@@ -224,6 +224,8 @@ class RunRecord:
     @property
     def subject(self) -> str:
         """``payments 1.4.0 in production``."""
+        if not self.project:  # the config could not be read: its mistakes are reported
+            return "project config with mistakes"
         release = self.release or "(release not set)"
         return f"{self.project} {release} in {self.environment}"
 

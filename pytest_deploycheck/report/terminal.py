@@ -68,6 +68,6 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
 
 
 def write_summary(reporter: pytest.TerminalReporter, run: RunRecord, verbosity: int) -> None:
-    reporter.write_sep("=", f"deploycheck: {run.subject}" if run.project else "deploycheck")
+    reporter.write_sep("=", f"deploycheck: {run.subject}")
     for text, markup in summary_lines(run, verbosity):
         reporter.write_line(text, **markup)
