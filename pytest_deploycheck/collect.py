@@ -10,6 +10,7 @@ import pytest
 
 from . import state as state_mod
 from .errors import ChecklistError
+from .hosts import HostRef, hosts_of
 from .loader import load_checklist
 from .model import Item, Result, Section, Signer
 from .report import junit
@@ -52,8 +53,16 @@ class SectionCollector(pytest.Collector):
         self.checklist_title = checklist_title
 
     def collect(self) -> Iterator[pytest.Item]:
+        settings = state_mod.get(self.config).settings()
         for item in self.section.items:
-            yield ChecklistItem.from_parent(self, name=item.id, model=item)
+            if item.on and item.not_applicable_in(settings.environment) is None:
+                # once per host of its groups, in the config's order: the same on every
+                # xdist worker
+                for order, host in enumerate(hosts_of(settings.hosts, item.on)):
+                    yield ChecklistItem.from_parent(self, name=f"{item.id}[{host.id}]",
+                                                    model=item, host=host, host_order=order)
+            else:
+                yield ChecklistItem.from_parent(self, name=item.id, model=item)
 
 
 class ChecklistItem(pytest.Item):
@@ -61,10 +70,15 @@ class ChecklistItem(pytest.Item):
 
     parent: SectionCollector
 
-    def __init__(self, *, model: Item, **kwargs: Any) -> None:
+    def __init__(self, *, model: Item, host: HostRef | None = None, host_order: int = 0,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model = model
+        self.host = host
+        self.host_order = host_order
         state = state_mod.get(self.config)
+        if host is not None:  # -k web-2, -k web (the group)
+            self.extra_keyword_matches.update((host.id, host.group))
         for name in (model.phase, *model.tags, "manual" if model.attest else "automated"):
             mark = state.mark(name)  # what add_marker(name) does, without its lookups
             self.keywords[name] = mark
@@ -78,7 +92,9 @@ class ChecklistItem(pytest.Item):
 
     @property
     def section_id(self) -> str:
-        return self.parent.nodeid
+        """What an ordered section's steps share: the section, on one host."""
+        section = self.parent.nodeid
+        return section if self.host is None else f"{section}[{self.host.id}]"
 
     def setup(self) -> None:
         if self.model.ordered:
@@ -95,7 +111,7 @@ class ChecklistItem(pytest.Item):
         if model.attest is not None:
             result = state.sign_off(model)
         else:
-            result = state.result(self.nodeid, model)
+            result = state.result(self.nodeid, model, self.host)
         waiver = state.waiver(model) if result.outcome == "failed" and model.check else None
         if result.outcome == "passed":
             status, message = "passed", result.message
@@ -117,7 +133,8 @@ class ChecklistItem(pytest.Item):
         return make_record(self.model, nodeid=self.nodeid,
                            checklist_title=self.parent.checklist_title,
                            section_title=section.title, section_line=section.location.line,
-                           status=status, message=message, result=result, waiver=waiver)
+                           status=status, message=message, result=result, waiver=waiver,
+                           host=self.host, host_order=self.host_order)
 
     def record_of(self, report: pytest.TestReport) -> ItemRecord | None:
         """The item's record if ``report`` decides its outcome (the call, or a setup

@@ -29,11 +29,20 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 
 from .errors import ChecklistError, Problem
+from .hosts import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_SESSIONS,
+    Connection,
+    HostGroup,
+    HostRef,
+    HostSpecError,
+    host_id,
+)
 from .model import DEFAULT_PHASES, DEFAULT_TIMEOUT
 from .units import Duration
 from .validate import field_names, problems_from, suggest
@@ -50,9 +59,22 @@ Scalar = str | int | float | bool
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
+class HostGroupDoc:
+    hosts: list[str] = field(default_factory=list)
+    ssh_config: str | None = None
+    identity_file: str | None = None
+    connect_timeout: Duration = DEFAULT_CONNECT_TIMEOUT
+    sudo: bool = False
+    sudo_user: str | None = None
+    max_sessions: Annotated[int, Field(ge=1, le=64)] = DEFAULT_SESSIONS
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
 class EnvironmentDoc:
     description: str = ""
     variables: dict[str, Scalar] = field(default_factory=dict)
+    hosts: dict[str, list[str] | HostGroupDoc] = field(default_factory=dict)
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -99,6 +121,7 @@ class Project:
     phases: tuple[str, ...] = DEFAULT_PHASES
     environments: Mapping[str, Mapping[str, Scalar]] = field(default_factory=dict)
     variables: Mapping[str, Scalar] = field(default_factory=dict)
+    hosts: Mapping[str, tuple[HostGroup, ...]] = field(default_factory=dict)  # by environment
     default_environment: str | None = None
     release: str | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -137,7 +160,7 @@ class Project:
         release = release or self.release
         if release:
             variables["release"] = release
-        return Settings(self, environment, release, variables)
+        return Settings(self, environment, release, variables, self.hosts.get(environment, ()))
 
     @property
     def environment_names(self) -> tuple[str, ...]:
@@ -155,6 +178,7 @@ class Settings:
     environment: str
     release: str | None
     variables: Mapping[str, Scalar]
+    hosts: tuple[HostGroup, ...] = ()  # the environment's host groups
 
 
 def load_project(path: Path, display: str, default_name: str) -> Project:
@@ -174,12 +198,15 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
     except ValidationError as exc:
         raise ChecklistError(problems_from(exc, source, (), _config_field, _config_keys)) from None
     problems = _check_names(doc, source)
+    hosts, host_problems = _host_groups(doc, source)
+    problems += host_problems
     if problems:
         raise ChecklistError(problems)
     return Project(
         name=doc.project or default_name,
         phases=tuple(doc.phases),
         environments={name: dict(env.variables) for name, env in doc.environments.items()},
+        hosts=hosts,
         variables=dict(doc.variables),
         default_environment=doc.default_environment,
         release=doc.release,
@@ -202,6 +229,8 @@ def _config_field(path: tuple[str | int, ...]) -> tuple[str | None, str]:
 def _config_keys(path: tuple[str | int, ...]) -> list[str]:
     if len(path) == 2 and path[0] == "environments":
         return field_names(EnvironmentDoc)
+    if len(path) == 4 and path[0] == "environments" and path[2] == "hosts":
+        return field_names(HostGroupDoc)
     return field_names(_DOCS.get(tuple(str(p) for p in path), ProjectDoc))
 
 
@@ -238,6 +267,58 @@ def _check_names(doc: ProjectDoc, source: Source) -> list[Problem]:
                 bad((*scope, name), f"variable {name!r} is built in and cannot be set here",
                     None, key=True)
     return problems
+
+
+def _host_groups(doc: ProjectDoc, source: Source) -> tuple[dict[str, tuple[HostGroup, ...]],
+                                                           list[Problem]]:
+    """Each environment's host groups, every host with its id; or what is wrong."""
+    problems = []
+    found: dict[str, tuple[HostGroup, ...]] = {}
+    for env_name, env in doc.environments.items():
+        groups = []
+        seen: dict[str, str] = {}
+        for group_name, raw in env.hosts.items():
+            path: tuple[str | int, ...] = ("environments", env_name, "hosts", group_name)
+            group_doc = HostGroupDoc(hosts=raw) if isinstance(raw, list) else raw
+            urls_path = path if isinstance(raw, list) else (*path, "hosts")
+            if not _NAME.match(group_name):
+                line, column = source.mark(path, key=True)
+                problems.append(Problem(source.path, line, column,
+                                        f"host group name {group_name!r} is not valid",
+                                        field=".".join(map(str, path)),
+                                        hint="use letters, digits, '_' and '-'"))
+            if not group_doc.hosts:
+                line, column = source.mark(path)
+                problems.append(Problem(source.path, line, column,
+                                        f"host group {group_name!r} has no hosts",
+                                        field=".".join(map(str, path)),
+                                        hint="list host URLs such as ssh://deploy@web-1"))
+            connection = Connection(
+                ssh_config=group_doc.ssh_config, identity_file=group_doc.identity_file,
+                connect_timeout=group_doc.connect_timeout, sudo=group_doc.sudo,
+                sudo_user=group_doc.sudo_user, max_sessions=group_doc.max_sessions)
+            refs = []
+            for n, url in enumerate(group_doc.hosts):
+                line, column = source.mark((*urls_path, n))
+                where = ".".join(map(str, (*urls_path, n)))
+                try:
+                    ident = host_id(url)
+                except HostSpecError as exc:
+                    problems.append(Problem(source.path, line, column, str(exc), field=where))
+                    continue
+                if ident in seen:
+                    problems.append(Problem(
+                        source.path, line, column,
+                        f"host {ident!r} is already in group {seen[ident]!r} of environment "
+                        f"{env_name!r}", field=where,
+                        hint="a host belongs to one group; items may name several groups "
+                             "with 'on: [a, b]'"))
+                    continue
+                seen[ident] = group_name
+                refs.append(HostRef(ident, url, group_name, connection))
+            groups.append(HostGroup(group_name, tuple(refs)))
+        found[env_name] = tuple(groups)
+    return found, problems
 
 
 # -- variables ---------------------------------------------------------------

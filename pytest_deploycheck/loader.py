@@ -107,6 +107,7 @@ class Inherited:
     only_in: list[str] | None = None
     except_in: list[str] = field(default_factory=list)
     timeout: Duration | None = None
+    on: str | list[str] | None = None  # host groups: the item runs on each of their hosts
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -342,7 +343,7 @@ class _Builder:
         tags add up."""
         out: dict[str, Any] = {"tags": []}
         for doc in docs:
-            for name in ("phase", "severity", "owner", "only_in", "timeout"):
+            for name in ("phase", "severity", "owner", "only_in", "timeout", "on"):
                 if getattr(doc, name) is not None:
                     out[name] = getattr(doc, name)
             out["except_in"] = [*out.get("except_in", []), *doc.except_in]
@@ -375,6 +376,10 @@ class _Builder:
                          "(manual)", field_path=(*path, "check"))
         elif idoc.check is not None:
             check = self.check(idoc.check, (*path, "check"))
+        on = eff.get("on")
+        groups = tuple([on] if isinstance(on, str) else on or ())
+        if groups:
+            self.check_hosts(path, groups, eff, idoc, check)
         if len(self.problems) > before or phase is None:
             return None
         line, column = self.source.mark(path)
@@ -391,7 +396,38 @@ class _Builder:
             attest=Attest(tuple(idoc.attest.roles), idoc.attest.quorum) if idoc.attest else None,
             ordered=sdoc.ordered,
             digest=self.digests.get((path[1], path[3]), ""),
+            on=groups,
         )
+
+    def check_hosts(self, path: Path, groups: tuple[str, ...], eff: dict[str, Any],
+                    idoc: ItemDoc, check: CheckCall | None) -> None:
+        """``on:`` names host groups of the environment, for a check that can run there."""
+        where = self.where_set(path, "on", eff["on"])
+        if idoc.attest is not None:
+            self.problem(where, "a manual item is signed off once, not on each host",
+                         "drop 'on' here, or move the item out of the section that sets it",
+                         field_path=(*path, "on"))
+            return
+        if check is not None:
+            check_type = REGISTRY.get(check.type)
+            if check_type is not None and not check_type.on_hosts:
+                capable = [n for n in REGISTRY.names() if _runs_on_hosts(n)]
+                self.problem(where, f"check type {check.type!r} cannot run on a host",
+                             "types that can: " + ", ".join(capable),
+                             field_path=(*path, "on"))
+                return
+        environment = self.settings.environment
+        only_in, except_in = eff.get("only_in"), eff.get("except_in", [])
+        if (only_in is not None and environment not in only_in) or environment in except_in:
+            return  # not applicable here: collected once, and skipped
+        known = {g.name for g in self.settings.hosts}
+        for group in groups:
+            if group not in known:
+                names = ", ".join(sorted(known)) or "none"
+                self.problem(where, f"unknown host group {group!r} in environment "
+                             f"{environment!r}", suggest(group, known)
+                             or f"its host groups: {names} (environments.{environment}.hosts "
+                             "in the config)", field_path=(*path, "on"))
 
     def where_set(self, path: Path, key: str, value: Any) -> Path:
         """The path of the checklist, section or item key that set an inherited value."""
@@ -458,6 +494,14 @@ def _mentions_run_time(value: Any) -> bool:
     if isinstance(value, list):
         return any(_mentions_run_time(v) for v in value)
     return False
+
+
+def _runs_on_hosts(name: str) -> bool:
+    try:
+        found = REGISTRY.get(name)
+    except (DeploycheckError, ImportError):
+        return False
+    return found is not None and found.on_hosts
 
 
 def _env_names(value: Any) -> Iterator[str]:

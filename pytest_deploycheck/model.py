@@ -79,6 +79,7 @@ class Item:
     attest: Attest | None = None
     ordered: bool = False
     digest: str = ""  # of the item as written: editing it invalidates its sign-offs
+    on: tuple[str, ...] = ()  # host groups: collected once per host of these groups
 
     @property
     def kind(self) -> str:

@@ -289,6 +289,15 @@ def pytest_report_from_serializable(
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from .state import STATE
+
+    state = session.config.stash.get(STATE, None)
+    if state is not None:  # every process, xdist workers too: end the ssh connections
+        state.close_hosts()
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     collect = sys.modules.get(_COLLECT)
     if collect is not None:  # mask what ${env:…} reads from the first report on

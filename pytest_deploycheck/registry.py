@@ -39,14 +39,16 @@ from typing import Any, TypeVar
 from pydantic import ConfigDict, TypeAdapter
 
 from .errors import CheckFailed, EvidenceValue, RegistryError
+from .hosts import Target
 
 ENTRY_POINT_GROUP = "pytest_deploycheck.checks"
 
 _BUILTINS = {
     name: f"pytest_deploycheck.checks.{name}"
     for name in ("calendar", "changelog", "command", "coverage", "disk", "dns", "env", "file",
-                 "git", "http", "junit", "logs", "memory", "prometheus", "python", "sql", "tcp",
-                 "tls", "version", "websocket")
+                 "git", "http", "junit", "logs", "memory", "package", "port", "process",
+                 "prometheus", "python", "service", "sql", "tcp", "tls", "version",
+                 "websocket")
 }
 
 Evidence = Mapping[str, EvidenceValue]
@@ -69,6 +71,7 @@ class CheckContext:
     release: str | None = None
     evidence: dict[str, EvidenceValue] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
+    host: Target | None = None  # the target host, for an item with 'on:'
 
     @property
     def deadline(self) -> float:
@@ -115,6 +118,7 @@ class CheckType:
     summary: str
     origin: str
     adapter: TypeAdapter[Any]
+    on_hosts: bool = False  # runs on the items' target hosts (ctx.host) when given 'on:'
 
     def only_reads(self, spec: Any) -> bool:
         """Whether a check with this spec only reads (may run concurrently)."""
@@ -179,14 +183,16 @@ REGISTRY = Registry()
 
 
 def check_type(
-    name: str, *, spec: type | None = None, read_only: bool | Callable[[Any], bool] = False
+    name: str, *, spec: type | None = None, read_only: bool | Callable[[Any], bool] = False,
+    on_hosts: bool = False,
 ) -> Callable[[F], F]:
     """Register the decorated function as the ``run`` of check type ``name``.
 
     The spec is the dataclass annotated on the function's first parameter,
     unless given as ``spec=``. ``read_only=True`` declares that the probe only
     reads, so it may run concurrently with other probes; a function of the spec
-    decides per item.
+    decides per item. ``on_hosts=True`` declares that it can run on an item's
+    target hosts (``on:``): ``ctx.host`` is then the host to probe.
     """
 
     def decorate(run: F) -> F:
@@ -220,6 +226,7 @@ def check_type(
                 origin=f"{run.__module__}.{run.__qualname__}",
                 # built now, while the spec's module is importable, so names resolve
                 adapter=TypeAdapter(spec_type),
+                on_hosts=on_hosts,
             )
         )
         return run

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .config import MissingEnvironmentVariable, Secrets, resolve_env
 from .errors import CheckFailed, EvidenceValue
+from .hosts import HostRef, Targets
 from .model import Item, Outcome, Result
 from .registry import REGISTRY, CheckContext
 from .units import format_duration
@@ -33,14 +34,16 @@ class RunContext:
     release: str | None = None
     secrets: Secrets = field(default_factory=Secrets)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    targets: Targets = field(default_factory=Targets)
 
 
 def _plain(value: object) -> EvidenceValue:
     return value if isinstance(value, str | int | float | bool) else str(value)
 
 
-def run_check(item: Item, run: RunContext) -> Result:
-    """Run ``item``'s check, polling per its ``retry``, and say what was found."""
+def run_check(item: Item, run: RunContext, host: HostRef | None = None) -> Result:
+    """Run ``item``'s check (on ``host`` for an item with ``on:``), polling per its
+    ``retry``, and say what was found."""
     assert item.check is not None, "manual items have no check to run"
     started = time.monotonic()
     check_type = REGISTRY.get(item.check.type)
@@ -61,9 +64,11 @@ def run_check(item: Item, run: RunContext) -> Result:
         if item.retry:
             budget = max(0.001, min(budget, poll_until - time.monotonic()))
         ctx = CheckContext(timeout=budget, rootdir=run.rootdir, environment=run.environment,
-                           release=run.release)
+                           release=run.release,
+                           host=run.targets.get(host) if host is not None else None)
         outcome, message = _attempt(check_type.run, spec, ctx)
-        evidence = {k: _plain(v) for k, v in ctx.evidence.items()}
+        evidence: dict[str, EvidenceValue] = {"host": host.id} if host is not None else {}
+        evidence.update((k, _plain(v)) for k, v in ctx.evidence.items())
         now = time.monotonic()
         if outcome == "passed" or not item.retry or now + item.retry.interval >= poll_until:
             break
@@ -114,9 +119,10 @@ def time_limit(item: Item) -> float:
 class Probe:
     """One item's check, waiting to run or running on a worker thread."""
 
-    def __init__(self, item: Item, run: RunContext) -> None:
+    def __init__(self, item: Item, run: RunContext, host: HostRef | None = None) -> None:
         self.item = item
         self.run = run
+        self.host = host
         self.started: float | None = None
         self.result: Result | None = None
         self.cancelled = False
@@ -131,7 +137,7 @@ class Probe:
                 return
             self.started = time.monotonic()
         try:
-            self.result = run_check(self.item, self.run)
+            self.result = run_check(self.item, self.run, self.host)
         except BaseException as exc:  # never let a worker die silently
             self.result = Result("failed", f"the probe crashed: {type(exc).__name__}: {exc}")
         finally:
@@ -215,7 +221,7 @@ def wait(probe: Probe, pool: Pool | None = None) -> Result:
             if probe.cancelled or (pool is not None and pool.stuck() >= pool.size
                                    and probe.cancel()):
                 # cancelled, or every worker is held by a hung probe: run it on its own
-                return wait(run_alone(Probe(probe.item, probe.run)))
+                return wait(run_alone(Probe(probe.item, probe.run, probe.host)))
             continue
         if probe.done.wait(max(0.0, started + limit + GRACE - time.monotonic())):
             break

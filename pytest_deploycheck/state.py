@@ -15,6 +15,7 @@ from .attest import store
 from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
+from .hosts import HostRef
 from .model import (
     COMMIT_ENV,
     ENVIRONMENT_ENV,
@@ -118,10 +119,10 @@ class State:
         run = self.run_context
         while self._upcoming and pool.backlog() < window:
             _, item = self._upcoming.popleft()
-            self.probes[item.nodeid] = pool.submit(Probe(item.model, run))
+            self.probes[item.nodeid] = pool.submit(Probe(item.model, run, item.host))
 
-    def result(self, nodeid: str, model: Item) -> Result:
-        """Run (or collect the prefetched result of) an item's check."""
+    def result(self, nodeid: str, model: Item, host: HostRef | None = None) -> Result:
+        """Run (or collect the prefetched result of) an item's check (on ``host``)."""
         probe = self.probes.pop(nodeid, None)
         if probe is None and nodeid in self._position:
             # its turn came before the window reached it (earlier items were skipped):
@@ -133,7 +134,7 @@ class State:
         if probe is None:  # checks that run alone, one after the other, on a lane of their own
             if self._lane is None or self._lane.stuck():
                 self._lane = Pool(1)
-            return wait(self._lane.submit(Probe(model, self.run_context)), self._lane)
+            return wait(self._lane.submit(Probe(model, self.run_context, host)), self._lane)
         return wait(probe, self.pool)
 
     def stop_probing(self) -> None:
@@ -149,6 +150,11 @@ class State:
         if self._lane is not None:
             self._lane.close()
             self._lane = None
+
+    def close_hosts(self) -> None:
+        """End the connections to target hosts this process opened."""
+        if self._run_context is not None:
+            self._run_context.targets.close()
 
     # -- sign-offs -------------------------------------------------------------
 

@@ -9,8 +9,10 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+import sshd as sshd_mod
 import trustme
 from servers import LoopbackServer, serve
+from sshd import Sshd
 from sshkeys import KEY_TYPES, ssh_keygen
 
 from pytest_deploycheck.registry import REGISTRY
@@ -60,6 +62,18 @@ def keydir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.returncode == 0, result.stderr
     return path
 
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    """A real sshd on 127.0.0.1; its ssh config names hosts web-1, web-2 … (all it)."""
+    if not sshd_mod.SSHD.exists():
+        reason = "sshd (Debian package openssh-server) is not installed"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sshd_mod.sshd(tmp_path_factory.mktemp("sshd")) as found:
+        yield found
 
 
 class Project:

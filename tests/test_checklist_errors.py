@@ -24,8 +24,8 @@ def test_an_unknown_check_type_lists_the_known_ones(project: Project) -> None:
     out = errors_of(project)
     assert ("item 'probe', field 'check.htpp': unknown check type 'htpp' — did you mean "
             "'http'? known check types: calendar, changelog, command, coverage, disk, dns, env, "
-            "file, git, http, junit, logs, memory, prometheus, python, sql, tcp, tls, version, "
-            "websocket") in out
+            "file, git, http, junit, logs, memory, package, port, process, prometheus, python, "
+            "service, sql, tcp, tls, version, websocket") in out
 
 
 def test_two_items_with_one_id_are_an_error_naming_both_lines(project: Project) -> None:

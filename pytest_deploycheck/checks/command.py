@@ -15,7 +15,9 @@
         stdout_not: "ERROR|FATAL" # optional regex that must not match
 
 Runs without a shell unless ``shell: true``. The item's ``timeout`` (default
-10 s) bounds the run; on timeout the whole process group is killed.
+10 s) bounds the run; on timeout the whole process group is killed. With ``on:`` it
+runs on the target host (``cwd`` relative to the login directory there), killed by
+the host's ``timeout`` command when the time is up.
 Evidence: ``command``, ``exit code``, ``duration``, the last lines of output.
 """
 
@@ -65,14 +67,16 @@ def _tail(text: str) -> str:
     return "\n".join(lines[-TAIL_LINES:])
 
 
-@check_type("command")
-def run(spec: Command, ctx: CheckContext) -> None:
-    """A command exits with the expected code and output."""
-    shown = spec.run if isinstance(spec.run, str) else shlex.join(spec.run)
-    ctx.record(command=shown)
+def _timed_out(spec: Command, ctx: CheckContext, shown: str, out: str, err: str) -> CheckFailed:
+    ctx.record(stdout=_tail(out), stderr=_tail(err))
+    where = f" on {ctx.host.name}" if ctx.host is not None else ""
+    return CheckFailed(f"{shown}: did not finish within {format_duration(ctx.timeout)}{where} "
+                       "(killed)")
+
+
+def _local(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]:
     env = {**os.environ, **spec.env} if spec.env else None
     cwd = ctx.path(spec.cwd) if spec.cwd else ctx.rootdir
-    started = time.monotonic()
     try:
         proc = subprocess.Popen(
             spec.run, shell=spec.shell, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -87,21 +91,41 @@ def run(spec: Command, ctx: CheckContext) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        ctx.record(stdout=_tail(out), stderr=_tail(err))
-        raise CheckFailed(f"{shown}: did not finish within {format_duration(ctx.timeout)} "
-                          "(killed)") from None
-    ctx.record(**{"exit code": proc.returncode,
-                  "duration": format_duration(time.monotonic() - started)})
+        raise _timed_out(spec, ctx, shown, out, err) from None
+    return proc.returncode, out, err
+
+
+def _on_host(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]:
+    assert ctx.host is not None
+    argv = ["sh", "-c", spec.run] if isinstance(spec.run, str) else spec.run
+    done = ctx.host.run(argv, ctx.remaining(), cwd=spec.cwd, env=spec.env)
+    if done.rc in (124, 137) and time.monotonic() >= ctx.deadline - 1:  # killed by timeout
+        raise _timed_out(spec, ctx, shown, done.stdout, done.stderr)
+    return done.rc, done.stdout, done.stderr
+
+
+@check_type("command", on_hosts=True)
+def run(spec: Command, ctx: CheckContext) -> None:
+    """A command exits with the expected code and output."""
+    shown = spec.run if isinstance(spec.run, str) else shlex.join(spec.run)
+    ctx.record(command=shown)
+    started = time.monotonic()
+    if ctx.host is not None:
+        returncode, out, err = _on_host(spec, ctx, shown)
+    else:
+        returncode, out, err = _local(spec, ctx, shown)
+    ctx.record(**{"exit code": returncode})
+    ctx.record(duration=format_duration(time.monotonic() - started))
     if out.strip():
         ctx.record(stdout=_tail(out))
     if err.strip():
         ctx.record(stderr=_tail(err))
     codes = spec.exit_code if isinstance(spec.exit_code, list) else [spec.exit_code]
-    if proc.returncode not in codes:
+    if returncode not in codes:
         last = (err.strip() or out.strip()).splitlines()[-1:] or [""]
         detail = f" ({last[0][:120]})" if last[0] else ""
         raise CheckFailed(f"expected exit code {' or '.join(map(str, codes))}, got "
-                          f"{proc.returncode}{detail}")
+                          f"{returncode}{detail}")
     for name, pattern, text in (("stdout", spec.stdout, out), ("stderr", spec.stderr, err)):
         if pattern is not None and not re.search(pattern, text, re.MULTILINE):
             raise CheckFailed(f"expected {name} to match '{pattern}'; it does not")

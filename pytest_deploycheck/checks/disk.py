@@ -9,11 +9,14 @@
         max_used_percent: 85        # optional: used space at most this share
 
 At least one of ``min_free`` and ``max_used_percent``. Free space is what an
-unprivileged process can use. Evidence: ``path``, ``free``, ``total``, ``used``.
+unprivileged process can use. With ``on:`` it is the target host's disk (``df -Pk``
+there; a relative path starts in the login directory). Evidence: ``path``, ``free``,
+``total``, ``used``.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from typing import Annotated
@@ -38,20 +41,39 @@ class Disk:
                                       "give min_free, max_used_percent or both")
 
 
-@check_type("disk", read_only=True)
+# df -P: "Filesystem 1024-blocks Used Available Capacity Mounted on", one line each
+_DF_LINE = re.compile(r"\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s")
+
+
+def _on_host(spec: Disk, ctx: CheckContext) -> tuple[str, int, int]:
+    """(path, free, total) in bytes on the target host."""
+    assert ctx.host is not None
+    out = ctx.host.run(["df", "-Pk", "--", spec.path], ctx.remaining())
+    found = _DF_LINE.search(out.stdout.strip().splitlines()[-1] + " ") if out.stdout else None
+    if out.rc != 0 or found is None:
+        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
+        raise CheckFailed(f"cannot read disk usage of {spec.path} on {ctx.host.name}: {why}")
+    return spec.path, int(found[3]) * 1024, int(found[1]) * 1024
+
+
+@check_type("disk", read_only=True, on_hosts=True)
 def run(spec: Disk, ctx: CheckContext) -> None:
     """Enough free space on the filesystem that holds a path."""
-    path = ctx.path(spec.path)
-    try:
-        usage = shutil.disk_usage(path)
-    except OSError as exc:
-        raise CheckFailed(f"cannot read disk usage of {path}: {exc.strerror}") from None
-    used_percent = 100 * (usage.total - usage.free) / usage.total if usage.total else 0.0
-    ctx.record(path=str(path), free=format_size(usage.free), total=format_size(usage.total),
+    if ctx.host is not None:
+        path, free, total = _on_host(spec, ctx)
+    else:
+        path = str(ctx.path(spec.path))
+        try:
+            usage = shutil.disk_usage(path)
+        except OSError as exc:
+            raise CheckFailed(f"cannot read disk usage of {path}: {exc.strerror}") from None
+        free, total = usage.free, usage.total
+    used_percent = 100 * (total - free) / total if total else 0.0
+    ctx.record(path=path, free=format_size(free), total=format_size(total),
                used=f"{used_percent:.1f}%")
-    if spec.min_free is not None and usage.free < spec.min_free:
+    if spec.min_free is not None and free < spec.min_free:
         raise CheckFailed(f"expected at least {format_size(spec.min_free)} free on {path}, "
-                          f"found {format_size(usage.free)}")
+                          f"found {format_size(free)}")
     if spec.max_used_percent is not None and used_percent > spec.max_used_percent:
         raise CheckFailed(f"expected at most {spec.max_used_percent:g}% used on {path}, "
                           f"found {used_percent:.1f}%")

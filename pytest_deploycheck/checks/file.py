@@ -11,7 +11,8 @@
         contains: "## [${release}]"  # optional text the file must contain
         matches: "^version = "       # optional regex (multiline) the file must match
 
-Relative paths start at the project root. Evidence: ``path``, ``size``, ``age``.
+Relative paths start at the project root — or, with ``on:``, at the login directory
+of the target host, where the file is looked for. Evidence: ``path``, ``size``, ``age``.
 """
 
 from __future__ import annotations
@@ -59,43 +60,96 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-@check_type("file", read_only=True)
-def run(spec: File, ctx: CheckContext) -> None:
-    """A file exists, is recent, big enough and contains what it should."""
+# On a host: the host's clock, then "mtime size path" of each match (a glob expands there)
+_FIND = """IFS='
+'
+date +%s
+for f in $1; do if [ "$2" = glob ]; then [ -f "$f" ] || continue; else [ -e "$f" ] || continue
+fi; stat -c '%Y %s %n' -- "$f"; done"""
+
+
+@dataclass(frozen=True)
+class Found:
+    path: str
+    name: str
+    mtime: float
+    size: int
+    now: float
+
+
+def _find_local(spec: File, ctx: CheckContext) -> Found | None:
     target = ctx.path(spec.path)
     if glob.has_magic(spec.path):
-        found = [Path(p) for p in glob.glob(str(target)) if Path(p).is_file()]
-        ctx.record(matches=len(found))
-        path = max(found, key=lambda p: p.stat().st_mtime) if found else None
+        matches = [Path(p) for p in glob.glob(str(target)) if Path(p).is_file()]
+        ctx.record(matches=len(matches))
+        path = max(matches, key=lambda p: p.stat().st_mtime) if matches else None
     else:
         path = target if target.exists() else None
-    if not spec.exists:
-        if path is not None:
-            raise CheckFailed(f"expected {spec.path} not to exist; found {path}")
-        return
     if path is None:
-        raise CheckFailed(f"expected {spec.path} to exist; "
-                          + ("no file matches" if glob.has_magic(spec.path) else "it does not"))
+        return None
     try:
         stat = path.stat()
     except OSError as exc:
         raise CheckFailed(f"cannot read {path}: {exc.strerror}") from None
-    age = time.time() - stat.st_mtime
-    ctx.record(path=str(path), size=format_size(stat.st_size), age=_age(age))
+    return Found(str(path), path.name, stat.st_mtime, stat.st_size, time.time())
+
+
+def _find_on_host(spec: File, ctx: CheckContext) -> Found | None:
+    assert ctx.host is not None
+    magic = glob.has_magic(spec.path)
+    out = ctx.host.run(["sh", "-c", _FIND, "sh", spec.path, "glob" if magic else "path"],
+                       ctx.remaining())
+    lines = out.stdout.splitlines()
+    if out.rc != 0 or not lines or not lines[0].strip().isdigit():
+        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
+        raise CheckFailed(f"cannot look for {spec.path} on {ctx.host.name}: {why}")
+    matches = []
+    for line in lines[1:]:
+        mtime, size, path = line.split(" ", 2)
+        matches.append(Found(path, path.rsplit("/", 1)[-1], int(mtime), int(size),
+                             int(lines[0])))
+    if magic:
+        ctx.record(matches=len(matches))
+    return max(matches, key=lambda f: f.mtime) if matches else None
+
+
+def _read(found: Found, ctx: CheckContext) -> str:
+    if ctx.host is not None:
+        out = ctx.host.run(["head", "-c", str(MAX_READ), "--", found.path], ctx.remaining())
+        if out.rc != 0:
+            why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
+            raise CheckFailed(f"cannot read {found.path} on {ctx.host.name}: {why}")
+        return out.stdout
+    try:
+        with open(found.path, "rb") as handle:
+            return handle.read(MAX_READ).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise CheckFailed(f"cannot read {found.path}: {exc.strerror}") from None
+
+
+@check_type("file", read_only=True, on_hosts=True)
+def run(spec: File, ctx: CheckContext) -> None:
+    """A file exists, is recent, big enough and contains what it should."""
+    found = (_find_on_host if ctx.host is not None else _find_local)(spec, ctx)
+    if not spec.exists:
+        if found is not None:
+            raise CheckFailed(f"expected {spec.path} not to exist; found {found.path}")
+        return
+    if found is None:
+        raise CheckFailed(f"expected {spec.path} to exist; "
+                          + ("no file matches" if glob.has_magic(spec.path) else "it does not"))
+    age = found.now - found.mtime
+    ctx.record(path=found.path, size=format_size(found.size), age=_age(age))
     if spec.max_age is not None and age > spec.max_age:
-        raise CheckFailed(f"expected {path.name} modified within "
+        raise CheckFailed(f"expected {found.name} modified within "
                           f"{format_duration(spec.max_age)}, last modified {_age(age)} ago")
-    if spec.min_size is not None and stat.st_size < spec.min_size:
-        raise CheckFailed(f"expected {path.name} to be at least {format_size(spec.min_size)}, "
-                          f"it is {format_size(stat.st_size)}")
+    if spec.min_size is not None and found.size < spec.min_size:
+        raise CheckFailed(f"expected {found.name} to be at least {format_size(spec.min_size)}, "
+                          f"it is {format_size(found.size)}")
     if spec.contains is None and spec.matches is None:
         return
-    try:
-        with path.open("rb") as handle:
-            text = handle.read(MAX_READ).decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise CheckFailed(f"cannot read {path}: {exc.strerror}") from None
+    text = _read(found, ctx)
     if spec.contains is not None and spec.contains not in text:
-        raise CheckFailed(f"expected {path.name} to contain {spec.contains!r}; it does not")
+        raise CheckFailed(f"expected {found.name} to contain {spec.contains!r}; it does not")
     if spec.matches is not None and not re.search(spec.matches, text, re.MULTILINE):
-        raise CheckFailed(f"expected {path.name} to match '{spec.matches}'; it does not")
+        raise CheckFailed(f"expected {found.name} to match '{spec.matches}'; it does not")

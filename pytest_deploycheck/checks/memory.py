@@ -45,25 +45,55 @@ class Memory:
                                       "give min_available, max_used_percent or both")
 
 
+def _cgroup(limit: str, usage: str) -> tuple[int, int] | None:
+    limit, usage = limit.strip(), usage.strip()
+    if limit.isdigit() and int(limit) < 2**60 and usage.isdigit():
+        return int(limit), int(usage)
+    return None  # "max", or no such files: no limit
+
+
 def cgroup_limit() -> tuple[int, int] | None:
     """(limit, usage) in bytes of this process's memory cgroup, if it has a limit."""
     for limit_file, usage_file in _CGROUP_FILES:
         try:
-            limit = Path(limit_file).read_text().strip()
-            usage = Path(usage_file).read_text().strip()
+            found = _cgroup(Path(limit_file).read_text(), Path(usage_file).read_text())
         except OSError:
             continue
-        if limit.isdigit() and int(limit) < 2**60 and usage.isdigit():
-            return int(limit), int(usage)
+        if found is not None:
+            return found
     return None
 
 
-@check_type("memory", read_only=True)
+def _on_host(ctx: CheckContext) -> tuple[int, int, tuple[int, int] | None]:
+    """(available, total, cgroup limit and usage) on the target host."""
+    assert ctx.host is not None
+    cgroups = " || ".join(f"cat {limit} {usage} 2>/dev/null" for limit, usage in _CGROUP_FILES)
+    out = ctx.host.run(["sh", "-c", f"cat /proc/meminfo && echo @@ && {{ {cgroups} || true; }}"],
+                       ctx.remaining())
+    meminfo, _, cgroup = out.stdout.partition("@@")
+    fields = {}
+    for line in meminfo.splitlines():
+        name, _, value = line.partition(":")
+        parts = value.split()
+        if parts and parts[0].isdigit():
+            fields[name.strip()] = int(parts[0]) * 1024  # kB
+    if out.rc != 0 or "MemTotal" not in fields:
+        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
+        raise CheckFailed(f"cannot read /proc/meminfo on {ctx.host.name}: {why}")
+    available = fields.get("MemAvailable", fields.get("MemFree", 0))
+    values = cgroup.split()
+    limited = _cgroup(values[0], values[1]) if len(values) == 2 else None
+    return available, fields["MemTotal"], limited
+
+
+@check_type("memory", read_only=True, on_hosts=True)
 def run(spec: Memory, ctx: CheckContext) -> None:
     """Enough memory available (MemAvailable, and room under a cgroup limit)."""
-    memory = psutil.virtual_memory()
-    available, total = memory.available, memory.total
-    limited = cgroup_limit()
+    if ctx.host is not None:
+        available, total, limited = _on_host(ctx)
+    else:
+        memory = psutil.virtual_memory()
+        available, total, limited = memory.available, memory.total, cgroup_limit()
     if limited is not None and limited[0] < total:
         total = limited[0]
         available = min(available, max(0, limited[0] - limited[1]))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .record import LABELS, STATUSES, ItemRecord, RunRecord, Tally, tally
+from .record import LABELS, STATUSES, ItemRecord, RunRecord, Tally, host_groups, tally
 
 if TYPE_CHECKING:
     from .collector import RunLog
@@ -86,6 +86,11 @@ def readiness(run: RunRecord) -> str:
         waiting = ('<p style="color:#222"><b>Awaiting sign-off:</b> ' + "; ".join(
             f"<b>{esc(role)}</b>: {esc(', '.join(refs))}"
             for role, refs in awaiting.awaiting.items()) + "</p>")
+    groups = host_groups(run.items)
+    if groups:
+        waiting += ('<p style="color:#222"><b>Hosts:</b> ' + "; ".join(
+            f'<span style="color:{COLORS["failed"] if g.failing else COLORS["passed"]}">'
+            f"{esc(g.text(name))}</span>" for name, g in groups.items()) + "</p>")
     commit = f" · commit <code>{esc(run.commit)}</code>" if run.commit else ""
     return (f'{_SUMMARY_FIRST}<div class="deploycheck-readiness" style="{_TEXT};margin:8px 0 16px">'
             f'<h2>Release readiness</h2><p style="{_TEXT}">{esc(run.subject)}{commit}'
@@ -135,7 +140,8 @@ def row_cells(record: ItemRecord | None) -> list[str]:
     if record is None:
         return [f'<td class="col-{name}"></td>' for name in
                 ("item", "phase", "section", "kind", "evidence")]
-    return [f'<td class="col-item">{esc(record.title)}</td>',
+    host = f" [{esc(record.host)}]" if record.host else ""
+    return [f'<td class="col-item">{esc(record.title)}{host}</td>',
             f'<td class="col-phase">{esc(record.phase)}</td>',
             f'<td class="col-section">{esc(record.section_title)}</td>',
             f'<td class="col-kind">{esc(record.kind)}</td>',
@@ -172,6 +178,8 @@ def details(record: ItemRecord) -> str:
         parts.append(f'<p style="{_TEXT}"><b>Awaiting sign-off from</b> '
                      f"{esc(' or '.join(record.awaiting))}</p>")
     facts = [f"{record.path}:{record.line}", f"severity {record.severity}"]
+    if record.host:
+        facts.insert(0, f"host {record.host} (group {record.group})")
     if record.owner:
         facts.append(f"owner {record.owner}")
     if record.tags:

@@ -15,6 +15,7 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
                  "summary": "predeploy: 41/45 passed — BLOCKED: …"}],
       "files": {"checklists": {"checks/production.yaml": "sha256:…"},
                 "allowed_signers": {…}, "attestations": {…}},
+      "host_groups": {"web": {"hosts": ["web-1", "web-2"], "passed": 1, "failing": ["web-2"]}},
       "broken_checklists": [], "stopped_early": false,
       "items": [{"nodeid": "checks/production.yaml::security::security-signoff",
                  "id": "security-signoff", "title": "Security team sign-off",
@@ -27,7 +28,7 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
                  "signers": [{"principal": "…", "role": "…", "fingerprint": "SHA256:…",
                               "decision": "approved", "kind": "attestation",
                               "issued_at": "…", "expires_at": "…", "justification": "…"}],
-                 "awaiting": [],
+                 "awaiting": [], "host": null, "group": null,
                  "file": "checks/production.yaml", "line": 12,
                  "duration": 0.012, "attempts": 1}]
     }
@@ -42,7 +43,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .record import STATUSES, ItemRecord, RunRecord
+from .record import STATUSES, ItemRecord, RunRecord, host_groups
 
 FORMAT = "pytest-deploycheck/1"
 
@@ -58,6 +59,7 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
         "evidence": dict(record.evidence),
         "signers": [asdict(s) for s in record.signers],
         "awaiting": list(record.awaiting),
+        "host": record.host or None, "group": record.group or None,
         "file": record.path, "line": record.line,
         "duration": round(record.duration, 3), "attempts": record.attempts,
     }
@@ -83,6 +85,8 @@ def document(run: RunRecord) -> dict[str, Any]:
         "gates": gates,
         "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
                   "attestations": run.attestations},
+        "host_groups": {name: {"hosts": g.hosts, "passed": g.passed, "failing": g.failing}
+                        for name, g in host_groups(run.items).items()},
         "broken_checklists": run.broken,
         "stopped_early": run.stopped_early,
         "items": [item_data(r) for r in run.sorted_items()],

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .record import ItemRecord, RunRecord, by_section
+from .record import ItemRecord, RunRecord, by_section, host_groups
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _MAX_NOTE = 600  # characters of notes in one cell: the JSON and HTML have everything
@@ -56,8 +56,12 @@ def _status(record: ItemRecord) -> str:
     return f"☐ {record.label}"
 
 
+def _title(record: ItemRecord) -> str:
+    return _cell(record.title) + (f" [{_cell(record.host)}]" if record.host else "")
+
+
 def _list_line(record: ItemRecord) -> str:
-    title = _cell(record.title)
+    title = _title(record)
     note = _cell(notes(record))
     if record.status == "passed":
         return f"- [x] {title}" + (f" — {note}" if note else "")
@@ -94,6 +98,8 @@ def render(run: RunRecord, style: str = "table") -> str:
     if not phases:
         out.append("- ❌ no checklist item ran" + (
             ": " + _cell(", ".join(run.run_blockers())) if run.run_blockers() else ""))
+    out += [f"- {'✅' if not g.failing else '❌'} {_cell(g.text(name))}"
+            for name, g in host_groups(run.items).items()]
     out.append("")
     facts = [f"commit `{run.commit}`"] if run.commit else []
     facts.append(f"run from {run.started} to {run.finished}")
@@ -115,7 +121,7 @@ def render(run: RunRecord, style: str = "table") -> str:
                 out += [_list_line(r) for r in records]
             else:
                 out += ["| Item | Status | Notes |", "|------|--------|-------|"]
-                out += [f"| {_cell(r.title)} | {_status(r)} | {_cell(notes(r))} |"
+                out += [f"| {_title(r)} | {_status(r)} | {_cell(notes(r))} |"
                         for r in records]
             out.append("")
     out += _signoffs(run.sorted_items())

@@ -21,6 +21,7 @@ from ..model import Item, Result, Signer
 
 if TYPE_CHECKING:
     from ..config import Secrets
+    from ..hosts import HostRef
 
 #: Every status an item can end in, in the order reports show them.
 STATUSES = ("passed", "failed", "awaiting", "waived", "blocked", "not_applicable", "skipped",
@@ -58,6 +59,9 @@ class ItemRecord:
     awaiting: tuple[str, ...] = ()  # roles a sign-off is still awaited from
     duration: float = 0.0
     attempts: int = 0
+    host: str = ""  # the target host of an item with 'on:', and its group
+    group: str = ""
+    host_order: int = 0  # the host's place in the config
 
     @property
     def label(self) -> str:
@@ -65,13 +69,15 @@ class ItemRecord:
 
     @property
     def ref(self) -> str:
-        """``checklist::item``, as people name an item."""
-        return f"{self.checklist}::{self.id}"
+        """``checklist::item`` (``checklist::item[host]``), as people name an item."""
+        where = f"[{self.host}]" if self.host else ""
+        return f"{self.checklist}::{self.id}{where}"
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Checklist file, then the order of the file (the same serial or under xdist)."""
-        return self.path, self.section_line, self.line, self.nodeid
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """Checklist file, then the order of the file and of the hosts in the config
+        (the same serial or under xdist)."""
+        return self.path, self.section_line, self.line, self.host_order, self.nodeid
 
     def redacted(self, secrets: Secrets) -> ItemRecord:
         if not secrets:
@@ -100,7 +106,8 @@ class ItemRecord:
 
 def make_record(model: Item, *, nodeid: str, checklist_title: str, section_title: str,
                 section_line: int, status: str, message: str = "",
-                result: Result | None = None, waiver: Signer | None = None) -> ItemRecord:
+                result: Result | None = None, waiver: Signer | None = None,
+                host: HostRef | None = None, host_order: int = 0) -> ItemRecord:
     """The record of ``model`` ending in ``status``; ``result`` when its check or
     sign-off ran, ``waiver`` when a signed waiver turned its failure into ``waived``."""
     signers = result.signers if result is not None else ()
@@ -115,7 +122,9 @@ def make_record(model: Item, *, nodeid: str, checklist_title: str, section_title
         evidence=tuple(result.evidence.items()) if result is not None else (),
         signers=signers, awaiting=result.awaiting if result is not None else (),
         duration=result.duration if result is not None else 0.0,
-        attempts=result.attempts if result is not None and model.check is not None else 0)
+        attempts=result.attempts if result is not None and model.check is not None else 0,
+        host=host.id if host is not None else "", group=host.group if host is not None else "",
+        host_order=host_order)
 
 
 # -- tallies and gates -----------------------------------------------------------
@@ -238,6 +247,38 @@ def file_digest(path: Path) -> str:
         return f"unreadable: {exc.strerror or exc}"
 
 
+@dataclass
+class GroupTally:
+    """The hosts of one group in this run, and those with an item that blocks."""
+
+    hosts: list[str] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return len(self.hosts) - len(self.failing)
+
+    def text(self, group: str) -> str:
+        """``web: 48/50 hosts passed — failing: web-3, web-7``."""
+        text = f"{group}: {self.passed}/{len(self.hosts)} hosts passed"
+        return text + (f" — failing: {', '.join(self.failing)}" if self.failing else "")
+
+
+def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:
+    """Per host group: its hosts (in config order) and those with a blocking item."""
+    found: dict[str, GroupTally] = {}
+    for record in sorted((r for r in records if r.host),
+                         key=lambda r: (r.group, r.host_order, r.host)):
+        group = found.setdefault(record.group, GroupTally())
+        if record.host not in group.hosts:
+            group.hosts.append(record.host)
+        if record.status in BLOCKING and record.host not in group.failing:
+            group.failing.append(record.host)
+    for group in found.values():  # failing hosts in config order too
+        group.failing.sort(key=group.hosts.index)
+    return found
+
+
 def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
                                                       dict[tuple[str, str], list[ItemRecord]]]:
     """Records grouped by (checklist, title), then by (section, title), in file order."""
@@ -248,5 +289,5 @@ def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
     return grouped
 
 
-__all__ = ["BLOCKING", "LABELS", "STATUSES", "ItemRecord", "RunRecord", "Tally",
-           "by_section", "file_digest", "make_record", "tally"]
+__all__ = ["BLOCKING", "LABELS", "STATUSES", "GroupTally", "ItemRecord", "RunRecord", "Tally",
+           "by_section", "file_digest", "host_groups", "make_record", "tally"]

@@ -6,6 +6,7 @@
       Infrastructure Preparation                3/4 passed, 1 not applicable — 1 failed
     awaiting sign-off:
       security-lead: production::security-signoff, production::go-no-go
+    web: 48/50 hosts passed — failing: web-3, web-7
     predeploy: 6/9 passed, 1 not applicable — BLOCKED: 1 failed, 2 awaiting sign-off (…)
 
 ``-q`` leaves out the sections, ``-qq`` everything but the gate lines.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from .record import RunRecord, Tally, by_section, tally
+from .record import RunRecord, Tally, by_section, host_groups, tally
 
 _WIDE = 44  # title column
 
@@ -53,6 +54,8 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
             lines.append(("awaiting sign-off:", {"yellow": True, "bold": True}))
             lines += [(f"  {role}: {', '.join(refs)}", {"yellow": True})
                       for role, refs in waiting.items()]
+        for group, hosts in host_groups(run.items).items():
+            lines.append((hosts.text(group), {"red": True} if hosts.failing else {"green": True}))
         for path in run.broken:
             lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
                           "items did not run", {"red": True}))

@@ -1,0 +1,64 @@
+"""``process``: a program is running, as often as it should be.
+
+.. code-block:: yaml
+
+    check:
+      process:
+        name: sshd           # required: the program's name as ps shows it (comm)
+        user: root           # optional: only its processes run by this user
+        min_count: 1         # optional, default 1 (0 with max_count 0: must not run)
+        max_count: 8         # optional
+
+``ps`` on the item's target hosts with ``on:`` (through pytest-testinfra), else on
+this machine. Linux truncates the name to 15 characters. Needs
+``pip install 'pytest-deploycheck[hosts]'``. Evidence: ``process``, ``count``, ``pids``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import Field
+from pydantic_core import PydanticCustomError
+
+from ..errors import CheckFailed
+from ..hosts import target_of
+from ..registry import CheckContext, check_type
+
+Count = Annotated[int, Field(ge=0)]
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    user: str | None = None
+    min_count: Count = 1
+    max_count: Count | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_count is not None and self.max_count < self.min_count:
+            raise PydanticCustomError("deploycheck_invalid",
+                                      "max_count is smaller than min_count")
+
+
+@check_type("process", read_only=True, on_hosts=True)
+def run(spec: Process, ctx: CheckContext) -> None:
+    """A program runs at least min_count and at most max_count times."""
+    target = target_of(ctx.host)
+    filters = {"comm": spec.name[:15]} | ({"user": spec.user} if spec.user else {})
+
+    def probe(host: Any) -> list[int]:
+        return sorted(int(p.pid) for p in host.process.filter(**filters))
+
+    pids: list[int] = target.use(probe)
+    by = f" run by {spec.user}" if spec.user else ""
+    ctx.record(process=spec.name + by, count=len(pids),
+               pids=", ".join(map(str, pids[:10])) + (" …" if len(pids) > 10 else ""))
+    if len(pids) < spec.min_count:
+        raise CheckFailed(f"expected at least {spec.min_count} {spec.name} process"
+                          f"{'es' if spec.min_count > 1 else ''}{by} on {target.name}, "
+                          f"found {len(pids)}")
+    if spec.max_count is not None and len(pids) > spec.max_count:
+        raise CheckFailed(f"expected at most {spec.max_count} {spec.name} processes{by} on "
+                          f"{target.name}, found {len(pids)}")

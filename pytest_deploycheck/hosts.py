@@ -1,0 +1,283 @@
+"""Target hosts: groups of hosts in the environment config, and running checks on them
+through pytest-testinfra's backends (ssh, paramiko, docker, podman, kubectl, local …).
+
+Config (``checks/deploycheck.yaml``)::
+
+    environments:
+      demo:
+        hosts:
+          web: [local://]                          # a list of testinfra host URLs …
+      production:
+        hosts:
+          web:                                     # … or the URLs with connection settings
+            hosts: [ssh://deploy@web-1, ssh://deploy@web-2:2222]
+            ssh_config: deploy/ssh_config
+            identity_file: ~/.ssh/deploy_ed25519
+            connect_timeout: 5s
+            sudo: true
+            max_sessions: 4                        # probes at once on one host
+
+An item with ``on: web`` is collected once per host of the group (``item[web-1]``).
+We write no SSH client: :class:`Target` hands each command to testinfra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+import threading
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import CheckFailed
+
+if TYPE_CHECKING:
+    from testinfra.host import Host
+
+INSTALL_HINT = "pip install 'pytest-deploycheck[hosts]'"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_SESSIONS = 4
+_ID = re.compile(r"^[A-Za-z0-9_.@:%+-]+$")
+
+
+class HostSpecError(ValueError):
+    """A host URL that cannot name a host."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """How to reach the hosts of a group."""
+
+    ssh_config: str | None = None
+    identity_file: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    sudo: bool = False
+    sudo_user: str | None = None
+    max_sessions: int = DEFAULT_SESSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class HostRef:
+    """One host of a group: its id in node ids and reports, and its testinfra URL."""
+
+    id: str
+    url: str
+    group: str
+    connection: Connection
+
+
+def host_id(url: str) -> str:
+    """What a host is called in node ids and reports: the host part of its URL
+    without the user (``ssh://deploy@web-1:2222`` → ``web-1:2222``; ``local://`` →
+    ``local``; ``kubectl://pod?namespace=x`` → ``pod``)."""
+    if "://" not in url:
+        raise HostSpecError(f"{url!r} is not a host URL like ssh://user@host, "
+                            "docker://container or local://")
+    parsed = urllib.parse.urlsplit(url)
+    if not parsed.scheme:
+        raise HostSpecError(f"{url!r} has no connection type (ssh://, docker://, local:// …)")
+    netloc = parsed.netloc.rpartition("@")[2]
+    found = netloc or parsed.scheme
+    if not _ID.match(found):
+        raise HostSpecError(f"{url!r}: the host name {found!r} has characters node ids cannot "
+                            "carry")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HostGroup:
+    name: str
+    hosts: tuple[HostRef, ...]
+
+
+def hosts_of(groups: Sequence[HostGroup], names: Sequence[str]) -> list[HostRef]:
+    """The hosts of the groups ``names``, in config order, each once."""
+    by_name = {g.name: g for g in groups}
+    seen: set[str] = set()
+    found = []
+    for name in names:
+        for host in by_name[name].hosts:
+            if host.id not in seen:
+                seen.add(host.id)
+                found.append(host)
+    return found
+
+
+# -- running on a host -----------------------------------------------------------
+
+
+class Output(Protocol):
+    rc: int
+    stdout: str
+    stderr: str
+
+
+def testinfra_host(url: str, connection: Connection, control_path: str) -> Host:
+    """The testinfra Host for ``url``; CheckFailed with the install line without it."""
+    try:
+        import testinfra
+    except ImportError:
+        raise CheckFailed(f"running checks on hosts needs pytest-testinfra: "
+                          f"{INSTALL_HINT}") from None
+    kwargs: dict[str, Any] = {"timeout": max(1, round(connection.connect_timeout))}
+    if connection.ssh_config:
+        kwargs["ssh_config"] = os.path.expanduser(connection.ssh_config)
+    if connection.identity_file:
+        kwargs["ssh_identity_file"] = os.path.expanduser(connection.identity_file)
+    if connection.sudo:
+        kwargs["sudo"] = True
+        if connection.sudo_user:
+            kwargs["sudo_user"] = connection.sudo_user
+    if url.startswith(("ssh://", "safe-ssh://")) and control_path:
+        # one multiplexed connection per host, closed by Targets.close() (a path of its
+        # own: testinfra %-formats the command line, so ssh's %C cannot be used)
+        kwargs["controlpath"] = control_path
+        kwargs["controlpersist"] = 60
+    return testinfra.get_host(url, **kwargs)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+class Target:
+    """One host as the checks see it: commands with a time limit, and one line
+    saying why when the host cannot be reached (remembered for its other items)."""
+
+    def __init__(self, ref: HostRef, control_path: str) -> None:
+        self.ref = ref
+        self._control_path = control_path
+        self._host: Host | None = None
+        self._unreachable: str | None = None
+        self._connect_lock = threading.Lock()
+        self._sessions = threading.BoundedSemaphore(ref.connection.max_sessions)
+
+    @property
+    def name(self) -> str:
+        return self.ref.id
+
+    def _fail(self, why: str) -> CheckFailed:
+        return CheckFailed(f"host {self.ref.id} ({self.ref.url}) unreachable: {why}",
+                           {"host": self.ref.id})
+
+    def host(self) -> Host:
+        """The connected testinfra host (connecting on first use, once)."""
+        with self._connect_lock:
+            if self._unreachable is not None:
+                raise self._fail(self._unreachable)
+            if self._host is None:
+                host = testinfra_host(self.ref.url, self.ref.connection, self._control_path)
+                try:
+                    done = host.run("true")
+                except RuntimeError as exc:  # ssh exits 255: the connection failed
+                    result = exc.args[0] if exc.args else None
+                    self._unreachable = _last_line(getattr(result, "stderr", "") or str(exc))
+                    raise self._fail(self._unreachable) from None
+                except Exception as exc:  # a backend that cannot start (docker, kubectl …)
+                    self._unreachable = f"{type(exc).__name__}: {exc}"[:200]
+                    raise self._fail(self._unreachable) from None
+                if done.rc != 0:
+                    self._unreachable = _last_line(done.stderr) or f"exit code {done.rc}"
+                    raise self._fail(self._unreachable)
+                self._host = host
+            return self._host
+
+    def use(self, probe: Callable[[Host], Any]) -> Any:
+        """``probe(host)`` within this host's bound on sessions; an ssh failure on the
+        way is the host's, said in one line."""
+        host = self.host()
+        with self._sessions:
+            try:
+                return probe(host)
+            except CheckFailed:
+                raise
+            except RuntimeError as exc:
+                result = exc.args[0] if exc.args else None
+                stderr = getattr(result, "stderr", None)
+                if stderr is None:
+                    raise CheckFailed(f"on {self.ref.id}: {exc}") from None
+                raise CheckFailed(f"on {self.ref.id}: ssh failed: {_last_line(stderr)}",
+                                  {"host": self.ref.id}) from None
+            except AssertionError as exc:  # testinfra: a command it needed failed
+                raise CheckFailed(f"on {self.ref.id}: {_last_line(str(exc))}") from None
+            except (NotImplementedError, ValueError) as exc:  # a system testinfra cannot read
+                why = str(exc) or "testinfra does not support this system"
+                raise CheckFailed(f"on {self.ref.id}: {why}") from None
+
+    def run(self, argv: Sequence[str], timeout: float, *, cwd: str | None = None,
+            env: dict[str, str] | None = None) -> Output:
+        """Run ``argv`` on the host, killed after ``timeout`` seconds (``timeout`` from
+        coreutils or busybox where the host has it)."""
+        seconds = max(1, round(timeout))
+        assigns = [f"{k}={v}" for k, v in (env or {}).items()]
+        inner = shlex.join(["env", *assigns, *argv]) if assigns else shlex.join(argv)
+        if cwd:
+            inner = f"cd {shlex.quote(cwd)} && {inner}"
+        script = (f"if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 {seconds} "
+                  f"sh -c {shlex.quote(inner)}; else exec sh -c {shlex.quote(inner)}; fi")
+        result: Output = self.use(lambda host: host.run(script))
+        return result
+
+
+LOCAL = HostRef("local", "local://", "", Connection())
+
+
+@functools.cache
+def _this_machine() -> Target:
+    return Target(LOCAL, "")
+
+
+def target_of(host: Target | None) -> Target:
+    """The item's target host, or this machine (through testinfra's local backend)."""
+    return host if host is not None else _this_machine()
+
+
+class Targets:
+    """The Targets of one process, made on first use; ``close`` ends the multiplexed
+    ssh connections they opened."""
+
+    def __init__(self) -> None:
+        self._targets: dict[str, Target] = {}
+        self._lock = threading.Lock()
+        self._control_dir: str | None = None
+
+    def get(self, ref: HostRef) -> Target:
+        with self._lock:
+            found = self._targets.get(ref.url)
+            if found is None:
+                if self._control_dir is None:  # short: a socket path has ~100 characters
+                    self._control_dir = tempfile.mkdtemp(prefix="dc-ssh-")
+                path = os.path.join(self._control_dir, str(len(self._targets)))
+                found = self._targets[ref.url] = Target(ref, path)
+            return found
+
+    def close(self) -> None:
+        """Ask each ssh master to exit (best effort, a second at most each, in parallel)."""
+        control_dir = self._control_dir
+        if control_dir is None:
+            return
+        sockets = [os.path.join(control_dir, name) for name in os.listdir(control_dir)]
+        procs = []
+        for socket in sockets:
+            with contextlib.suppress(OSError):
+                procs.append(subprocess.Popen(
+                    ["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "unused"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for proc in procs:
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        with contextlib.suppress(OSError):
+            for name in os.listdir(control_dir):
+                os.unlink(os.path.join(control_dir, name))
+            os.rmdir(control_dir)
+        self._control_dir = None

@@ -1,0 +1,81 @@
+"""A real OpenSSH server on 127.0.0.1 for the tests, and an ssh config whose host
+aliases all point at it (web-1, web-2, …) — plus ``dead-1``, where nothing listens."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from servers import closed_port
+from sshkeys import ssh_keygen
+
+SSHD = Path("/usr/sbin/sshd")
+
+
+@dataclass(frozen=True)
+class Sshd:
+    port: int
+    ssh_config: Path  # aliases web-*, db-*, host-* → this server; dead-* → a closed port
+    key: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def sshd(base: Path) -> Iterator[Sshd]:
+    """Start sshd (as the user running the tests) until the block ends."""
+    for name in ("host_ed25519", "user_ed25519"):
+        done = ssh_keygen("-t", "ed25519", "-N", "", "-q", "-f", str(base / name))
+        assert done.returncode == 0, done.stderr
+    (base / "authorized_keys").write_text((base / "user_ed25519.pub").read_text())
+    port = _free_port()
+    (base / "sshd_config").write_text(
+        f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {base / 'host_ed25519'}\n"
+        f"AuthorizedKeysFile {base / 'authorized_keys'}\nPidFile {base / 'sshd.pid'}\n"
+        "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions 64\n"
+        "MaxStartups 200\n")
+    common = (f"  User {_user()}\n  IdentityFile {base / 'user_ed25519'}\n"
+              "  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
+              "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n")
+    (base / "ssh_config").write_text(
+        f"Host web-* db-* host-*\n  HostName 127.0.0.1\n  Port {port}\n{common}"
+        f"Host dead-*\n  HostName 127.0.0.1\n  Port {closed_port()}\n{common}")
+    Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # sshd's privilege separation
+    proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(base / "sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if proc.poll() is not None:
+                said = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"sshd exited: {said}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("sshd did not listen within 10 s")
+            time.sleep(0.02)
+        yield Sshd(port, base / "ssh_config", base / "user_ed25519")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()
