@@ -135,11 +135,14 @@ def testinfra_host(url: str, connection: Connection, control_path: str) -> Host:
         kwargs["sudo"] = True
         if connection.sudo_user:
             kwargs["sudo_user"] = connection.sudo_user
-    if url.startswith(("ssh://", "safe-ssh://")) and control_path:
-        # one multiplexed connection per host, closed by Targets.close() (a path of its
-        # own: testinfra %-formats the command line, so ssh's %C cannot be used)
-        kwargs["controlpath"] = control_path
-        kwargs["controlpersist"] = 60
+    if url.startswith(("ssh://", "safe-ssh://")):
+        # never a prompt (a password, an unknown host key): fail with ssh's reason instead
+        kwargs["ssh_extra_args"] = "-o BatchMode=yes"
+        if control_path:
+            # one multiplexed connection per host, closed by Targets.close() (a path of
+            # its own: testinfra %-formats the command line, so ssh's %C cannot be used)
+            kwargs["controlpath"] = control_path
+            kwargs["controlpersist"] = 60
     return testinfra.get_host(url, **kwargs)
 
 
@@ -156,6 +159,7 @@ class Target:
         self.ref = ref
         self._control_path = control_path
         self._host: Host | None = None
+        self._connected = False
         self._unreachable: str | None = None
         self._connect_lock = threading.Lock()
         self._sessions = threading.BoundedSemaphore(ref.connection.max_sessions)
@@ -168,62 +172,76 @@ class Target:
         return CheckFailed(f"host {self.ref.id} ({self.ref.url}) unreachable: {why}",
                            {"host": self.ref.id})
 
-    def host(self) -> Host:
-        """The connected testinfra host (connecting on first use, once)."""
+    def use(self, probe: Callable[[Host], Any]) -> Any:
+        """``probe(host)`` within this host's bound on sessions. The first use connects
+        (others wait for it: one connection per host); an ssh failure then makes the host
+        unreachable for all its items, said in one line."""
+        if self._connected:
+            with self._sessions:
+                return self._call(probe, self._host)
         with self._connect_lock:
             if self._unreachable is not None:
                 raise self._fail(self._unreachable)
-            if self._host is None:
-                host = testinfra_host(self.ref.url, self.ref.connection, self._control_path)
-                try:
-                    done = host.run("true")
-                except RuntimeError as exc:  # ssh exits 255: the connection failed
-                    result = exc.args[0] if exc.args else None
-                    self._unreachable = _last_line(getattr(result, "stderr", "") or str(exc))
-                    raise self._fail(self._unreachable) from None
-                except Exception as exc:  # a backend that cannot start (docker, kubectl …)
-                    self._unreachable = f"{type(exc).__name__}: {exc}"[:200]
-                    raise self._fail(self._unreachable) from None
-                if done.rc != 0:
-                    self._unreachable = _last_line(done.stderr) or f"exit code {done.rc}"
-                    raise self._fail(self._unreachable)
+            if not self._connected:
+                host = self._host or testinfra_host(self.ref.url, self.ref.connection,
+                                                    self._control_path)
                 self._host = host
-            return self._host
-
-    def use(self, probe: Callable[[Host], Any]) -> Any:
-        """``probe(host)`` within this host's bound on sessions; an ssh failure on the
-        way is the host's, said in one line."""
-        host = self.host()
+                try:
+                    with self._sessions:
+                        found = probe(host)
+                except RuntimeError as exc:  # ssh exited 255: the connection failed
+                    result = exc.args[0] if exc.args else None
+                    stderr = getattr(result, "stderr", None)
+                    if stderr is None:
+                        raise CheckFailed(f"on {self.ref.id}: {exc}") from None
+                    self._unreachable = _last_line(stderr) or "ssh failed"
+                    raise self._fail(self._unreachable) from None
+                except Exception as exc:
+                    raise self._translate(exc) from None
+                self._connected = True
+                return found
         with self._sessions:
-            try:
-                return probe(host)
-            except CheckFailed:
-                raise
-            except RuntimeError as exc:
-                result = exc.args[0] if exc.args else None
-                stderr = getattr(result, "stderr", None)
-                if stderr is None:
-                    raise CheckFailed(f"on {self.ref.id}: {exc}") from None
-                raise CheckFailed(f"on {self.ref.id}: ssh failed: {_last_line(stderr)}",
-                                  {"host": self.ref.id}) from None
-            except AssertionError as exc:  # testinfra: a command it needed failed
-                raise CheckFailed(f"on {self.ref.id}: {_last_line(str(exc))}") from None
-            except (NotImplementedError, ValueError) as exc:  # a system testinfra cannot read
-                why = str(exc) or "testinfra does not support this system"
-                raise CheckFailed(f"on {self.ref.id}: {why}") from None
+            return self._call(probe, self._host)
+
+    def _call(self, probe: Callable[[Host], Any], host: Host | None) -> Any:
+        try:
+            return probe(host)
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: Exception) -> Exception:
+        """An exception of testinfra's as one line naming the host."""
+        if isinstance(exc, CheckFailed):
+            return exc
+        if isinstance(exc, RuntimeError):
+            result = exc.args[0] if exc.args else None
+            stderr = getattr(result, "stderr", None)
+            if stderr is not None:
+                return CheckFailed(f"on {self.ref.id}: ssh failed: {_last_line(stderr)}",
+                                   {"host": self.ref.id})
+        if isinstance(exc, AssertionError):  # testinfra: a command it needed failed
+            return CheckFailed(f"on {self.ref.id}: {_last_line(str(exc))}")
+        if isinstance(exc, NotImplementedError | ValueError | RuntimeError):
+            why = str(exc) or "testinfra does not support this system"
+            return CheckFailed(f"on {self.ref.id}: {why}")
+        return exc
 
     def run(self, argv: Sequence[str], timeout: float, *, cwd: str | None = None,
-            env: dict[str, str] | None = None) -> Output:
-        """Run ``argv`` on the host, killed after ``timeout`` seconds (``timeout`` from
-        coreutils or busybox where the host has it)."""
-        seconds = max(1, round(timeout))
+            env: dict[str, str] | None = None, kill_after: bool = False) -> Output:
+        """Run ``argv`` on the host. With ``kill_after`` (commands the user wrote, which
+        may hang) the host's own ``timeout`` (coreutils, busybox) kills it after
+        ``timeout`` seconds where the host has one; the probe's time limit bounds the
+        rest."""
         assigns = [f"{k}={v}" for k, v in (env or {}).items()]
-        inner = shlex.join(["env", *assigns, *argv]) if assigns else shlex.join(argv)
+        command = shlex.join(["env", *assigns, *argv]) if assigns else shlex.join(argv)
         if cwd:
-            inner = f"cd {shlex.quote(cwd)} && {inner}"
-        script = (f"if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 {seconds} "
-                  f"sh -c {shlex.quote(inner)}; else exec sh -c {shlex.quote(inner)}; fi")
-        result: Output = self.use(lambda host: host.run(script))
+            command = f"cd {shlex.quote(cwd)} && {command}"
+        if kill_after:
+            seconds = max(1, round(timeout))
+            command = (f"if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 "
+                       f"{seconds} sh -c {shlex.quote(command)}; else exec sh -c "
+                       f"{shlex.quote(command)}; fi")
+        result: Output = self.use(lambda host: host.run(command))
         return result
 
 

@@ -4,6 +4,7 @@ import importlib
 import os
 import shutil
 import ssl
+import tempfile
 import textwrap
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -65,15 +66,20 @@ def keydir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+def ssh_server() -> Iterator[Sshd]:
     """A real sshd on 127.0.0.1; its ssh config names hosts web-1, web-2 … (all it)."""
     if not sshd_mod.SSHD.exists():
         reason = "sshd (Debian package openssh-server) is not installed"
         if IN_CI:
             pytest.fail(reason)
         pytest.skip(reason)
-    with sshd_mod.sshd(tmp_path_factory.mktemp("sshd")) as found:
-        yield found
+    # not under pytest's tmp directories (mode 0700): the login user must read its keys
+    base = Path(tempfile.mkdtemp(prefix="dc-sshd-"))
+    try:
+        with sshd_mod.sshd(base) as found:
+            yield found
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 class Project:

@@ -98,7 +98,7 @@ def _local(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]
 def _on_host(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]:
     assert ctx.host is not None
     argv = ["sh", "-c", spec.run] if isinstance(spec.run, str) else spec.run
-    done = ctx.host.run(argv, ctx.remaining(), cwd=spec.cwd, env=spec.env)
+    done = ctx.host.run(argv, ctx.remaining(), cwd=spec.cwd, env=spec.env, kill_after=True)
     if done.rc in (124, 137) and time.monotonic() >= ctx.deadline - 1:  # killed by timeout
         raise _timed_out(spec, ctx, shown, done.stdout, done.stderr)
     return done.rc, done.stdout, done.stderr

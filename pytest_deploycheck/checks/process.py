@@ -9,15 +9,16 @@
         min_count: 1         # optional, default 1 (0 with max_count 0: must not run)
         max_count: 8         # optional
 
-``ps`` on the item's target hosts with ``on:`` (through pytest-testinfra), else on
-this machine. Linux truncates the name to 15 characters. Needs
-``pip install 'pytest-deploycheck[hosts]'``. Evidence: ``process``, ``count``, ``pids``.
+One ``ps`` on the item's target hosts with ``on:`` (through pytest-testinfra), else on
+this machine: POSIX ``ps -A -o pid= -o user= -o comm=``, or busybox's ``ps``. Linux
+truncates the name to 15 characters. Needs ``pip install 'pytest-deploycheck[hosts]'``.
+Evidence: ``process``, ``count``, ``pids``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_core import PydanticCustomError
@@ -27,6 +28,8 @@ from ..hosts import target_of
 from ..registry import CheckContext, check_type
 
 Count = Annotated[int, Field(ge=0)]
+# "pid user comm" a line: POSIX ps (procps, BSD), else busybox's (header line skipped)
+_PS = "ps -A -o pid= -o user= -o comm= 2>/dev/null || ps -o pid,user,comm | tail -n +2"
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,17 @@ class Process:
 def run(spec: Process, ctx: CheckContext) -> None:
     """A program runs at least min_count and at most max_count times."""
     target = target_of(ctx.host)
-    filters = {"comm": spec.name[:15]} | ({"user": spec.user} if spec.user else {})
-
-    def probe(host: Any) -> list[int]:
-        return sorted(int(p.pid) for p in host.process.filter(**filters))
-
-    pids: list[int] = target.use(probe)
+    out = target.run(["sh", "-c", _PS], ctx.remaining())
+    if out.rc != 0:
+        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
+        raise CheckFailed(f"cannot list processes on {target.name}: {why}")
+    pids = []
+    for line in out.stdout.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) == 3 and fields[0].isdigit() and fields[2].strip()[:15] == spec.name[:15] \
+                and spec.user in (None, fields[1]):
+            pids.append(int(fields[0]))
+    pids.sort()
     by = f" run by {spec.user}" if spec.user else ""
     ctx.record(process=spec.name + by, count=len(pids),
                pids=", ".join(map(str, pids[:10])) + (" …" if len(pids) > 10 else ""))
