@@ -53,12 +53,17 @@ class SectionCollector(pytest.Collector):
         self.checklist_title = checklist_title
 
     def collect(self) -> Iterator[pytest.Item]:
-        settings = state_mod.get(self.config).settings()
+        state = state_mod.get(self.config)
+        environment = state.environment
         for item in self.section.items:
-            if item.on and item.not_applicable_in(settings.environment) is None:
+            if item.on and item.not_applicable_in(environment) is None:
+                try:
+                    groups = state.host_groups()
+                except ChecklistError as exc:
+                    raise self.CollectError(_collect_message(exc)) from None
                 # once per host of its groups, in the config's order: the same on every
                 # xdist worker
-                for order, host in enumerate(hosts_of(settings.hosts, item.on)):
+                for order, host in enumerate(hosts_of(groups, item.on)):
                     yield ChecklistItem.from_parent(self, name=f"{item.id}[{host.id}]",
                                                     model=item, host=host, host_order=order)
             else:

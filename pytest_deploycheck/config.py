@@ -61,6 +61,8 @@ Scalar = str | int | float | bool
 @dataclass
 class HostGroupDoc:
     hosts: list[str] = field(default_factory=list)
+    ansible_inventory: str | None = None
+    ansible_group: str | None = None
     ssh_config: str | None = None
     identity_file: str | None = None
     connect_timeout: Duration = DEFAULT_CONNECT_TIMEOUT
@@ -287,12 +289,15 @@ def _host_groups(doc: ProjectDoc, source: Source) -> tuple[dict[str, tuple[HostG
                                         f"host group name {group_name!r} is not valid",
                                         field=".".join(map(str, path)),
                                         hint="use letters, digits, '_' and '-'"))
-            if not group_doc.hosts:
+            if bool(group_doc.hosts) == bool(group_doc.ansible_inventory):
                 line, column = source.mark(path)
-                problems.append(Problem(source.path, line, column,
-                                        f"host group {group_name!r} has no hosts",
-                                        field=".".join(map(str, path)),
-                                        hint="list host URLs such as ssh://deploy@web-1"))
+                problems.append(Problem(
+                    source.path, line, column,
+                    f"host group {group_name!r} has no hosts" if not group_doc.hosts else
+                    f"host group {group_name!r} has both hosts and an ansible_inventory",
+                    field=".".join(map(str, path)),
+                    hint="list host URLs such as ssh://deploy@web-1, or give "
+                         "ansible_inventory (and ansible_group)"))
             connection = Connection(
                 ssh_config=group_doc.ssh_config, identity_file=group_doc.identity_file,
                 connect_timeout=group_doc.connect_timeout, sudo=group_doc.sudo,
@@ -316,7 +321,10 @@ def _host_groups(doc: ProjectDoc, source: Source) -> tuple[dict[str, tuple[HostG
                     continue
                 seen[ident] = group_name
                 refs.append(HostRef(ident, url, group_name, connection))
-            groups.append(HostGroup(group_name, tuple(refs)))
+            ansible = None
+            if group_doc.ansible_inventory:
+                ansible = (group_doc.ansible_inventory, group_doc.ansible_group or group_name)
+            groups.append(HostGroup(group_name, tuple(refs), connection, ansible))
         found[env_name] = tuple(groups)
     return found, problems
 

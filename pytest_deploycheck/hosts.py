@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import urllib.parse
@@ -93,8 +96,68 @@ def host_id(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class HostGroup:
+    """A named group of hosts: listed as URLs, or an Ansible inventory's group
+    (``ansible`` = (inventory path as written, group), expanded at collection)."""
+
     name: str
     hosts: tuple[HostRef, ...]
+    connection: Connection = Connection()
+    ansible: tuple[str, str] | None = None
+
+
+class InventoryError(Exception):
+    """An Ansible inventory that cannot give the group's hosts (the message says why)."""
+
+
+def ansible_hosts(group: HostGroup, rootdir: str) -> HostGroup:
+    """``group`` with the hosts of its Ansible inventory group, in inventory order
+    (sorted by name, the same in every process), as ``ansible://`` URLs."""
+    assert group.ansible is not None
+    written, pattern = group.ansible
+    inventory = os.path.join(rootdir, os.path.expanduser(written))
+    if not os.path.exists(inventory):
+        raise InventoryError(f"the Ansible inventory {written} does not exist")
+    try:
+        from testinfra.utils.ansible_runner import AnsibleRunner
+    except ImportError:
+        raise InventoryError(f"reading an Ansible inventory needs pytest-testinfra: "
+                             f"{INSTALL_HINT} ansible-core") from None
+    # ansible-inventory once, with a time limit (testinfra would run it without one), found
+    # on PATH or beside the Python running pytest (a virtualenv's bin/, not always on PATH)
+    on_path = shutil.which("ansible-inventory")
+    program = on_path or shutil.which("ansible-inventory", path=os.path.dirname(sys.executable))
+    if program is None:
+        raise InventoryError("reading an Ansible inventory needs ansible-inventory: pip "
+                             "install ansible-core")
+    try:
+        done = subprocess.run([program, "--list", "-i", inventory], capture_output=True,
+                              text=True, timeout=60, check=False,
+                              env={**os.environ, "ANSIBLE_VERBOSITY": "0"})
+        data = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        raise InventoryError(f"cannot read the Ansible inventory {written}: {exc}") from None
+    if data is None:
+        raise InventoryError(f"cannot read the Ansible inventory {written}: "
+                             f"{_last_line(done.stderr) or f'exit code {done.returncode}'}")
+    if on_path is None:  # testinfra's ansible backend calls ansible tools by name
+        os.environ["PATH"] = os.path.dirname(program) + os.pathsep + os.environ.get("PATH", "")
+    runner = AnsibleRunner.get_runner(inventory)  # the runner its ansible:// hosts will use
+    runner.__dict__["inventory"] = data  # what testinfra would have read (cached property)
+    try:
+        names = runner.get_hosts(pattern)
+    except RuntimeError as exc:
+        raise InventoryError(f"cannot read the Ansible inventory {written}: {exc}") from None
+    if not names:
+        raise InventoryError(f"the Ansible inventory {written} has no hosts in group "
+                             f"{pattern!r}")
+    refs = []
+    for name in names:
+        if not _ID.match(name):
+            raise InventoryError(f"the Ansible inventory {written}: host name {name!r} has "
+                                 "characters node ids cannot carry")
+        url = f"ansible://{name}?ansible_inventory={urllib.parse.quote(inventory, safe='/')}"
+        refs.append(HostRef(name, url, group.name, group.connection))
+    return HostGroup(group.name, tuple(refs), group.connection)
 
 
 def hosts_of(groups: Sequence[HostGroup], names: Sequence[str]) -> list[HostRef]:

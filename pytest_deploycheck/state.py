@@ -15,7 +15,7 @@ from .attest import store
 from .attest.store import Binding, Trust, Verdict
 from .config import Project, Settings, load_project
 from .errors import ChecklistError, Problem
-from .hosts import HostRef
+from .hosts import HostGroup, HostRef, InventoryError, ansible_hosts
 from .model import (
     COMMIT_ENV,
     ENVIRONMENT_ENV,
@@ -69,6 +69,7 @@ class State:
         self.commit: str | None = (config.getoption("deploycheck_commit")
                                    or os.environ.get(COMMIT_ENV) or None)
         self._ledger: tuple[Trust, list[Verdict]] | str | None = None
+        self._host_groups: tuple[HostGroup, ...] | None = None
 
     @property
     def project(self) -> Project | None:
@@ -205,6 +206,26 @@ class State:
             return None
         decision = store.decide(Attest(roles), ledger[1], self._binding(model), kind="waiver")
         return decision.signers[0] if decision.passed else None
+
+    def host_groups(self) -> tuple[HostGroup, ...]:
+        """The environment's host groups, Ansible inventories read (once a process)."""
+        if self._host_groups is None:
+            settings = self.settings()
+            found = []
+            for group in settings.hosts:
+                if group.ansible is None:
+                    found.append(group)
+                    continue
+                try:
+                    found.append(ansible_hosts(group, str(self.rootdir)))
+                except InventoryError as exc:
+                    where = settings.project.path or "the config"
+                    raise ChecklistError([Problem(
+                        where, 1, 1, str(exc),
+                        field=f"environments.{settings.environment}.hosts.{group.name}")]
+                    ) from None
+            self._host_groups = tuple(found)
+        return self._host_groups
 
     def learn_secrets(self, items: list[Any]) -> None:
         """Mask, from the first report on, the value of every process variable the

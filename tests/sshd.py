@@ -30,6 +30,7 @@ class Sshd:
     port: int
     ssh_config: Path  # aliases web-*, db-*, host-* → this server; dead-* → a closed port
     key: Path
+    user: str  # who it logs in
 
 
 def _free_port() -> int:
@@ -55,7 +56,8 @@ def sshd(base: Path) -> Iterator[Sshd]:
         "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions 64\n"
         "MaxStartups 200\n")
-    common = (f"  User {_user()}\n  IdentityFile {base / 'user_ed25519'}\n"
+    user = _user()
+    common = (f"  User {user}\n  IdentityFile {base / 'user_ed25519'}\n"
               "  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
               "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n")
     (base / "ssh_config").write_text(
@@ -78,7 +80,7 @@ def sshd(base: Path) -> Iterator[Sshd]:
             if time.monotonic() > deadline:
                 raise RuntimeError("sshd did not listen within 10 s")
             time.sleep(0.02)
-        yield Sshd(port, base / "ssh_config", base / "user_ed25519")
+        yield Sshd(port, base / "ssh_config", base / "user_ed25519", user)
     finally:
         proc.terminate()
         try:

@@ -196,6 +196,46 @@ def test_an_ordered_section_blocks_per_host(project: Project, ssh_server: Sshd) 
     result.stdout.fnmatch_lines_random(["*blocked by stop: an earlier step*"] * 2)
 
 
+def test_a_group_can_come_from_an_ansible_inventory(project: Project, ssh_server: Sshd) -> None:
+    project.write("deploy/inventory.ini", f"""
+        [webservers]
+        web-a ansible_host=127.0.0.1
+        web-b ansible_host=127.0.0.1
+
+        [webservers:vars]
+        ansible_port={ssh_server.port}
+        ansible_user={ssh_server.user}
+        ansible_ssh_private_key_file={ssh_server.key}
+        ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
+        """)
+    project.config("""
+        environments:
+          production:
+            hosts:
+              web: {ansible_inventory: deploy/inventory.ini, ansible_group: webservers}
+        """)
+    project.checklist(checklist_of(*HOST_ITEMS[:2]).replace(
+        "phase: predeploy", "phase: predeploy\n        on: web"))
+    result = project.run("-v")
+    assert_clean(result)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines_random(["*disk?web-a? PASSED*", "*sshd?web-b? PASSED*",
+                                        "web: 2/2 hosts passed"])
+
+
+def test_an_inventory_that_cannot_be_read_is_a_collection_error(project: Project) -> None:
+    project.config("""
+        environments:
+          production:
+            hosts:
+              web: {ansible_inventory: deploy/missing.ini}
+        """)
+    project.checklist(checklist_of(
+        "{id: disk, title: Disk, on: web, check: {disk: {min_free: 1MB}}}"))
+    assert ("field 'environments.production.hosts.web': the Ansible inventory "
+            "deploy/missing.ini does not exist") in collection_errors(project)
+
+
 # -- mistakes, at collection -----------------------------------------------------------
 
 
