@@ -251,6 +251,14 @@ class Target:
                 self._host = host
                 try:
                     with self._sessions:
+                        if not self.ref.url.startswith(("ssh://", "safe-ssh://", "local://")):
+                            # docker, kubectl …: their CLI says so when the host is not
+                            # there, as a failed command (ssh exits 255 instead)
+                            done = host.run("true")
+                            if done.rc != 0:
+                                self._unreachable = (_last_line(done.stderr)
+                                                     or f"exit code {done.rc}")
+                                raise self._fail(self._unreachable)
                         found = probe(host)
                 except RuntimeError as exc:  # ssh exited 255: the connection failed
                     result = exc.args[0] if exc.args else None

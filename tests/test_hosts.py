@@ -196,6 +196,19 @@ def test_an_ordered_section_blocks_per_host(project: Project, ssh_server: Sshd) 
     result.stdout.fnmatch_lines_random(["*blocked by stop: an earlier step*"] * 2)
 
 
+def test_a_container_host_that_is_not_there_is_unreachable(project: Project) -> None:
+    # docker://: the docker CLI is the transport; with no daemon (or no CLI) to reach,
+    # the host's items fail as unreachable, saying what the CLI said
+    project.config("environments: {here: {hosts: {db: ['docker://dc-no-such-container']}}}\n")
+    project.checklist(checklist_of(*HOST_ITEMS[:2]).replace(
+        "phase: predeploy", "phase: predeploy\n        on: db"))
+    result = project.run()
+    assert_clean(result)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["host dc-no-such-container (docker://dc-no-such-container) "
+                                 "unreachable: *"])
+
+
 def test_a_group_can_come_from_an_ansible_inventory(project: Project, ssh_server: Sshd) -> None:
     project.write("deploy/inventory.ini", f"""
         [webservers]
