@@ -183,6 +183,21 @@ def _status(args: argparse.Namespace) -> int:
     return 1 if waiting or broken else 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the checklist format (one fragment per check type), for
+    editors: save it, then put '# yaml-language-server: $schema=PATH' atop a checklist."""
+    import json
+
+    from .schema import checklist_schema
+
+    text = json.dumps(checklist_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _principal_of(allowed: list[Any], key: Any) -> str:
     names = sorted({p for s in allowed if s.key == key for p in s.principals
                     if not any(c in p for c in "*?!")})
@@ -260,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--config", default="checks/deploycheck.yaml")
     status.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
     status.set_defaults(func=_status)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the checklist format",
+                                 description=_schema.__doc__,
+                                 epilog="example: deploycheck schema -o checklist.schema.json")
+    schema.add_argument("-o", "--output", default=None, help="write it to this file")
+    schema.set_defaults(func=_schema)
     return parser
 
 
