@@ -183,6 +183,43 @@ def _status(args: argparse.Namespace) -> int:
     return 1 if waiting or broken else 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    """Turn a Markdown checklist (- [ ] lists under headings, ☐ tables, numbered steps,
+    sign-off tables) into checklist YAML: one manual item per line, sections from the
+    headings, phases guessed from them, a commented check template where the wording
+    names something a check type probes."""
+    from .importer import import_markdown, slug
+
+    source = Path(args.file)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"deploycheck import: cannot read {source}: "
+              f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 1
+    checklist_id = args.id or slug(source.stem)
+    yaml_text, count = import_markdown(text, checklist_id, source.name)
+    if count == 0:
+        print(f"deploycheck import: {source} has no checklist lines (- [ ] items, ☐ table "
+              "rows or numbered steps)", file=sys.stderr)
+        return 1
+    if args.output:
+        target = Path(args.output)
+        if target.exists() and not args.force:
+            print(f"deploycheck import: {target} exists; pass --force to replace it",
+                  file=sys.stderr)
+            return 1
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml_text, encoding="utf-8")
+    else:
+        sys.stdout.write(yaml_text)
+    templates = yaml_text.count("# automate it:")
+    print(f"imported {count} items as checklist {checklist_id!r}"
+          + (f" into {args.output}" if args.output else "")
+          + f"; {templates} have a commented check template", file=sys.stderr)
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of the checklist format (one fragment per check type), for
     editors: save it, then put '# yaml-language-server: $schema=PATH' atop a checklist."""
@@ -275,6 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--config", default="checks/deploycheck.yaml")
     status.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
     status.set_defaults(func=_status)
+
+    imported = commands.add_parser(
+        "import", help="turn a Markdown checklist into checklist YAML",
+        description=_import.__doc__,
+        epilog="example: deploycheck import docs/release-checklist.md -o checks/release.yaml")
+    imported.add_argument("file", help="the Markdown checklist")
+    imported.add_argument("-o", "--output", default=None,
+                          help="write the YAML to this file (default: print it)")
+    imported.add_argument("--id", default=None, help="the checklist id (default: from the "
+                          "file name)")
+    imported.add_argument("--force", action="store_true", help="replace an existing file")
+    imported.set_defaults(func=_import)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the checklist format",
                                  description=_schema.__doc__,
