@@ -183,6 +183,25 @@ def _status(args: argparse.Namespace) -> int:
     return 1 if waiting or broken else 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    """Start a project: checks/ with a config, a sample checklist, an empty
+    allowed_signers and the attestations directory (and .gitattributes so attestation
+    files keep their exact bytes). Run `pytest -m predeploy` next."""
+    from .scaffold import scaffold
+
+    root = Path(args.rootdir)
+    written, existing = scaffold(root, args.force)
+    if existing:
+        print(f"deploycheck init: not written, these exist: {', '.join(existing)} (pass "
+              "--force to replace them)", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print("next: pytest -m predeploy  (the sign-off waits: see `deploycheck attest --help`); "
+          "deploycheck schema -o checklist.schema.json for your editor")
+    return 0
+
+
 def _import(args: argparse.Namespace) -> int:
     """Turn a Markdown checklist (- [ ] lists under headings, ☐ tables, numbered steps,
     sign-off tables) into checklist YAML: one manual item per line, sections from the
@@ -312,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--config", default="checks/deploycheck.yaml")
     status.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
     status.set_defaults(func=_status)
+
+    init = commands.add_parser("init", help="start checks/ with a config and a sample "
+                               "checklist", description=_init.__doc__)
+    init.add_argument("--rootdir", default=".", help="the project root (default: .)")
+    init.add_argument("--force", action="store_true", help="replace existing files")
+    init.set_defaults(func=_init)
 
     imported = commands.add_parser(
         "import", help="turn a Markdown checklist into checklist YAML",
