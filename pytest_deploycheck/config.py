@@ -94,6 +94,15 @@ class PolicyDoc:
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
+class ContactDoc:
+    role: str
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
 class ProjectDoc:
     project: str = ""
     release: str | None = None
@@ -108,6 +117,7 @@ class ProjectDoc:
     waiver_roles: list[str] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
     policy: PolicyDoc = field(default_factory=PolicyDoc)
+    contacts: list[ContactDoc] = field(default_factory=list)
 
 
 _PROJECT = TypeAdapter(ProjectDoc)
@@ -135,6 +145,7 @@ class Project:
     revoked: frozenset[str] = frozenset()
     max_ttl: float = 30 * 86400.0
     clock_skew: float = 300.0
+    contacts: tuple[tuple[str, str, str, str], ...] = ()  # (role, name, phone, email)
 
     def select(self, environment: str | None, release: str | None) -> Settings:
         """The settings of a run in ``environment`` (None: the default)."""
@@ -221,6 +232,7 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
         revoked=frozenset(doc.revoked),
         max_ttl=doc.policy.max_ttl,
         clock_skew=doc.policy.clock_skew,
+        contacts=tuple((c.role, c.name, c.phone, c.email) for c in doc.contacts),
     )
 
 
@@ -233,6 +245,8 @@ def _config_keys(path: tuple[str | int, ...]) -> list[str]:
         return field_names(EnvironmentDoc)
     if len(path) == 4 and path[0] == "environments" and path[2] == "hosts":
         return field_names(HostGroupDoc)
+    if len(path) == 2 and path[0] == "contacts":
+        return field_names(ContactDoc)
     return field_names(_DOCS.get(tuple(str(p) for p in path), ProjectDoc))
 
 

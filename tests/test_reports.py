@@ -503,3 +503,38 @@ def test_a_config_with_mistakes_still_gets_a_summary_and_a_report(project: Proje
     assert "Deployment checklists: project config with mistakes" in (
         project.path / "report.html").read_text()
     assert json.loads((project.path / "run.json").read_text())["ready"] is False
+
+
+CONTACTS = """
+    project: payments
+    contacts:
+      - {role: Ops Lead, name: Dana Ops, phone: "+1 555 0100", email: ops@example.com}
+      - {role: Security Team, name: Sam Sec, email: security@example.com}
+    """
+
+
+def test_emergency_contacts_from_the_config_are_in_the_reports(project: Project) -> None:
+    project.config(CONTACTS)
+    project.checklist(checklist_of(PATH_SET))
+    result = project.run("--html=report.html", "--self-contained-html",
+                         "--deploycheck-json=run.json", "--deploycheck-markdown=run.md")
+    result.assert_outcomes(passed=1)
+    assert json.loads((project.path / "run.json").read_text())["contacts"] == [
+        {"role": "Ops Lead", "name": "Dana Ops", "phone": "+1 555 0100",
+         "email": "ops@example.com"},
+        {"role": "Security Team", "name": "Sam Sec", "phone": "", "email": "security@example.com"}]
+    markdown = (project.path / "run.md").read_text().splitlines()
+    assert markdown[markdown.index("## Emergency contacts") + 4] == (
+        "| Ops Lead | Dana Ops | +1 555 0100 | ops@example.com |")
+    page = (project.path / "report.html").read_text()
+    assert "Emergency contacts" in page
+    assert "security@example.com" in page
+
+
+def test_a_misspelt_contact_field_is_a_config_mistake(project: Project) -> None:
+    project.config(CONTACTS.replace("phone:", "phnoe:"))
+    project.checklist(checklist_of(PATH_SET))
+    result = project.run()
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*field 'contacts.0.phnoe': unknown key 'phnoe' — did you "
+                                 "mean 'phone'?*"])

@@ -61,6 +61,7 @@ class RunLog:
         except ChecklistError:
             return  # the config's mistakes are the run's collection errors
         run.project, run.release = settings.project.name, settings.release
+        run.contacts = list(settings.project.contacts)
         run.environment, run.commit = settings.environment, state.commit
         signers = root / settings.project.signers
         if signers.is_file():

@@ -91,6 +91,10 @@ def readiness(run: RunRecord) -> str:
         waiting += ('<p style="color:#222"><b>Hosts:</b> ' + "; ".join(
             f'<span style="color:{COLORS["failed"] if g.failing else COLORS["passed"]}">'
             f"{esc(g.text(name))}</span>" for name, g in groups.items()) + "</p>")
+    if run.contacts:
+        waiting += (f'<p style="{_TEXT};font-weight:bold;margin-bottom:2px">Emergency '
+                    "contacts</p>" + _table(["role", "name", "phone", "email"],
+                                            [[esc(v) for v in c] for c in run.contacts]))
     commit = f" · commit <code>{esc(run.commit)}</code>" if run.commit else ""
     return (f'{_SUMMARY_FIRST}<div class="deploycheck-readiness" style="{_TEXT};margin:8px 0 16px">'
             f'<h2>Release readiness</h2><p style="{_TEXT}">{esc(run.subject)}{commit}'

@@ -85,6 +85,8 @@ def document(run: RunRecord) -> dict[str, Any]:
         "gates": gates,
         "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
                   "attestations": run.attestations},
+        "contacts": [dict(zip(("role", "name", "phone", "email"), c, strict=True))
+                     for c in run.contacts],
         "host_groups": {name: {"hosts": g.hosts, "passed": g.passed, "failing": g.failing}
                         for name, g in host_groups(run.items).items()},
         "broken_checklists": run.broken,

@@ -125,4 +125,8 @@ def render(run: RunRecord, style: str = "table") -> str:
                         for r in records]
             out.append("")
     out += _signoffs(run.sorted_items())
+    if run.contacts:
+        out += ["## Emergency contacts", "", "| Role | Name | Phone | Email |",
+                "|------|------|-------|-------|",
+                *("| " + " | ".join(_cell(v) for v in c) + " |" for c in run.contacts), ""]
     return "\n".join(out).rstrip("\n") + "\n"
