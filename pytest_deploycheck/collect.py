@@ -24,7 +24,7 @@ class ChecklistFile(pytest.File):
         state = state_mod.get(self.config)
         display = state.display_path(self.path)
         try:
-            settings = state.settings()
+            settings = state.prepared_settings()
             text = self.path.read_text(encoding="utf-8")
             checklist = load_checklist(text, display, settings)
             state.claim_checklist(checklist)

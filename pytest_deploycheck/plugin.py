@@ -38,6 +38,12 @@ _PHASE_HELP = {
 }
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("deploycheck", "deployment checklists (pytest-deploycheck)")
     group.addoption(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,8 @@ import pytest
 
 from .attest import store
 from .attest.store import Binding, Trust, Verdict
-from .config import Project, Settings, load_project
+from .config import BUILTIN_VARIABLES, Project, Scalar, Settings, load_project
+from .config import NAME_PATTERN as _NAME_PATTERN
 from .errors import ChecklistError, Problem
 from .hosts import HostGroup, HostRef, InventoryError, ansible_hosts
 from .model import (
@@ -30,6 +34,7 @@ from .report.record import ItemRecord
 from .runner import Pool, Probe, RunContext, wait
 
 RECORD = pytest.StashKey[ItemRecord]()
+NAME = re.compile(_NAME_PATTERN)
 STATE = pytest.StashKey["State"]()
 
 
@@ -70,6 +75,7 @@ class State:
                                    or os.environ.get(COMMIT_ENV) or None)
         self._ledger: tuple[Trust, list[Verdict]] | str | None = None
         self._host_groups: tuple[HostGroup, ...] | None = None
+        self._prepared = False
 
     @property
     def project(self) -> Project | None:
@@ -85,6 +91,21 @@ class State:
                 self.rootdir)
             self._settings = self._project.select(self.requested_environment, release)
         return self._settings
+
+    def prepared_settings(self) -> Settings:
+        """The settings with the variables the environment hooks return (calling them the
+        first time: in the process that collects)."""
+        if not self._prepared:
+            base = self.settings()
+            self._prepared = True
+            results = self.config.hook.pytest_deploycheck_environment(
+                config=self.config, environment=base.environment)
+            found: dict[str, Scalar] = {}
+            for returned in reversed(results):  # pluggy calls the last registered first
+                found.update(_hook_variables(returned, base.project.path or "the config"))
+            if found:
+                self._settings = replace(base, variables={**base.variables, **found})
+        return self.settings()
 
     @property
     def environment(self) -> str:
@@ -268,6 +289,26 @@ class State:
                 self.config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
             found = self._marks[name] = getattr(pytest.mark, name)
         return found
+
+
+def _hook_variables(returned: object, where: str) -> dict[str, Scalar]:
+    """What a pytest_deploycheck_environment hook returned, checked."""
+    if not isinstance(returned, Mapping):
+        raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment returned "
+                                      f"{type(returned).__name__}, not a mapping of variables")])
+    found = {}
+    for name, value in returned.items():
+        if not isinstance(name, str) or not NAME.match(name) or name in BUILTIN_VARIABLES:
+            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
+                                          f"returned a variable named {name!r}",
+                                          hint="names of letters, digits, '_' and '-'; not "
+                                               + ", ".join(BUILTIN_VARIABLES))])
+        if not isinstance(value, str | int | float | bool):
+            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
+                                          f"returned {name!r} as {type(value).__name__}",
+                                          hint="variables are text, numbers or true/false")])
+        found[name] = value
+    return found
 
 
 def _ini_concurrency(config: pytest.Config) -> int:
