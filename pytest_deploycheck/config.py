@@ -346,6 +346,27 @@ def _host_groups(doc: ProjectDoc, source: Source) -> tuple[dict[str, tuple[HostG
 # -- variables ---------------------------------------------------------------
 
 
+def hook_variables(returned: object, where: str) -> dict[str, Scalar]:
+    """What a pytest_deploycheck_environment hook returned, checked."""
+    if not isinstance(returned, Mapping):
+        raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment returned "
+                                      f"{type(returned).__name__}, not a mapping of variables")])
+    found = {}
+    for name, value in returned.items():
+        if not isinstance(name, str) or not _NAME.match(name) or name in BUILTIN_VARIABLES:
+            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
+                                          f"returned a variable named {name!r}",
+                                          hint="names of letters, digits, '_' and '-'; not "
+                                               + ", ".join(BUILTIN_VARIABLES))])
+        if not isinstance(value, str | int | float | bool):
+            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
+                                          f"returned {name!r} as {type(value).__name__}",
+                                          hint="variables are text, numbers or true/false")])
+        found[name] = value
+    return found
+
+
+
 class UnknownVariable(Exception):
     def __init__(self, name: str, hint: str | None) -> None:
         super().__init__(name)

@@ -214,6 +214,18 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def failure(out: Output) -> str:
+    """Why a command failed, in a line: the last of its stderr, else its exit code."""
+    return _last_line(out.stderr) or f"exit code {out.rc}"
+
+
+def _ssh_stderr(exc: Exception) -> str | None:
+    """ssh's stderr when ``exc`` is testinfra's RuntimeError for ssh exiting 255."""
+    result = exc.args[0] if isinstance(exc, RuntimeError) and exc.args else None
+    stderr = getattr(result, "stderr", None)
+    return stderr if isinstance(stderr, str) else None
+
+
 class Target:
     """One host as the checks see it: commands with a time limit, and one line
     saying why when the host cannot be reached (remembered for its other items)."""
@@ -256,19 +268,15 @@ class Target:
                             # there, as a failed command (ssh exits 255 instead)
                             done = host.run("true")
                             if done.rc != 0:
-                                self._unreachable = (_last_line(done.stderr)
-                                                     or f"exit code {done.rc}")
+                                self._unreachable = failure(done)
                                 raise self._fail(self._unreachable)
                         found = probe(host)
-                except RuntimeError as exc:  # ssh exited 255: the connection failed
-                    result = exc.args[0] if exc.args else None
-                    stderr = getattr(result, "stderr", None)
-                    if stderr is None:
-                        raise CheckFailed(f"on {self.ref.id}: {exc}") from None
-                    self._unreachable = _last_line(stderr) or "ssh failed"
-                    raise self._fail(self._unreachable) from None
                 except Exception as exc:
-                    raise self._translate(exc) from None
+                    stderr = _ssh_stderr(exc)
+                    if stderr is None:
+                        raise self._translate(exc) from None
+                    self._unreachable = _last_line(stderr) or "ssh failed"  # on connecting
+                    raise self._fail(self._unreachable) from None
                 self._connected = True
                 return found
         with self._sessions:
@@ -284,12 +292,10 @@ class Target:
         """An exception of testinfra's as one line naming the host."""
         if isinstance(exc, CheckFailed):
             return exc
-        if isinstance(exc, RuntimeError):
-            result = exc.args[0] if exc.args else None
-            stderr = getattr(result, "stderr", None)
-            if stderr is not None:
-                return CheckFailed(f"on {self.ref.id}: ssh failed: {_last_line(stderr)}",
-                                   {"host": self.ref.id})
+        stderr = _ssh_stderr(exc)
+        if stderr is not None:
+            return CheckFailed(f"on {self.ref.id}: ssh failed: {_last_line(stderr)}",
+                               {"host": self.ref.id})
         if isinstance(exc, AssertionError):  # testinfra: a command it needed failed
             return CheckFailed(f"on {self.ref.id}: {_last_line(str(exc))}")
         if isinstance(exc, NotImplementedError | ValueError | RuntimeError):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,8 +14,7 @@ import pytest
 
 from .attest import store
 from .attest.store import Binding, Trust, Verdict
-from .config import BUILTIN_VARIABLES, Project, Scalar, Settings, load_project
-from .config import NAME_PATTERN as _NAME_PATTERN
+from .config import Project, Scalar, Settings, hook_variables, load_project
 from .errors import ChecklistError, Problem
 from .hosts import HostGroup, HostRef, InventoryError, ansible_hosts
 from .model import (
@@ -34,7 +31,6 @@ from .report.record import ItemRecord
 from .runner import Pool, Probe, RunContext, wait
 
 RECORD = pytest.StashKey[ItemRecord]()
-NAME = re.compile(_NAME_PATTERN)
 STATE = pytest.StashKey["State"]()
 
 
@@ -74,7 +70,7 @@ class State:
         self.commit: str | None = (config.getoption("deploycheck_commit")
                                    or os.environ.get(COMMIT_ENV) or None)
         self._ledger: tuple[Trust, list[Verdict]] | str | None = None
-        self._host_groups: tuple[HostGroup, ...] | None = None
+        self._host_groups: tuple[HostGroup, ...] | ChecklistError | None = None
         self._prepared = False
 
     @property
@@ -102,7 +98,7 @@ class State:
                 config=self.config, environment=base.environment)
             found: dict[str, Scalar] = {}
             for returned in reversed(results):  # pluggy calls the last registered first
-                found.update(_hook_variables(returned, base.project.path or "the config"))
+                found.update(hook_variables(returned, base.project.path or "the config"))
             if found:
                 self._settings = replace(base, variables={**base.variables, **found})
         return self.settings()
@@ -230,6 +226,8 @@ class State:
 
     def host_groups(self) -> tuple[HostGroup, ...]:
         """The environment's host groups, Ansible inventories read (once a process)."""
+        if isinstance(self._host_groups, ChecklistError):
+            raise self._host_groups
         if self._host_groups is None:
             settings = self.settings()
             found = []
@@ -241,10 +239,10 @@ class State:
                     found.append(ansible_hosts(group, str(self.rootdir)))
                 except InventoryError as exc:
                     where = settings.project.path or "the config"
-                    raise ChecklistError([Problem(
+                    self._host_groups = ChecklistError([Problem(
                         where, 1, 1, str(exc),
-                        field=f"environments.{settings.environment}.hosts.{group.name}")]
-                    ) from None
+                        field=f"environments.{settings.environment}.hosts.{group.name}")])
+                    raise self._host_groups from None
             self._host_groups = tuple(found)
         return self._host_groups
 
@@ -289,26 +287,6 @@ class State:
                 self.config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
             found = self._marks[name] = getattr(pytest.mark, name)
         return found
-
-
-def _hook_variables(returned: object, where: str) -> dict[str, Scalar]:
-    """What a pytest_deploycheck_environment hook returned, checked."""
-    if not isinstance(returned, Mapping):
-        raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment returned "
-                                      f"{type(returned).__name__}, not a mapping of variables")])
-    found = {}
-    for name, value in returned.items():
-        if not isinstance(name, str) or not NAME.match(name) or name in BUILTIN_VARIABLES:
-            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
-                                          f"returned a variable named {name!r}",
-                                          hint="names of letters, digits, '_' and '-'; not "
-                                               + ", ".join(BUILTIN_VARIABLES))])
-        if not isinstance(value, str | int | float | bool):
-            raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment "
-                                          f"returned {name!r} as {type(value).__name__}",
-                                          hint="variables are text, numbers or true/false")])
-        found[name] = value
-    return found
 
 
 def _ini_concurrency(config: pytest.Config) -> int:

@@ -33,13 +33,6 @@ class Sshd:
     user: str  # who it logs in
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def sshd(base: Path) -> Iterator[Sshd]:
     """Start sshd until the block ends."""
@@ -49,7 +42,7 @@ def sshd(base: Path) -> Iterator[Sshd]:
         assert done.returncode == 0, done.stderr
     (base / "authorized_keys").write_text((base / "user_ed25519.pub").read_text())
     (base / "authorized_keys").chmod(0o644)
-    port = _free_port()
+    port = closed_port()  # free now: sshd takes it next
     (base / "sshd_config").write_text(
         f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {base / 'host_ed25519'}\n"
         f"AuthorizedKeysFile {base / 'authorized_keys'}\nPidFile {base / 'sshd.pid'}\n"

@@ -25,6 +25,7 @@ from pydantic import Field
 from pydantic_core import PydanticCustomError
 
 from ..errors import CheckFailed
+from ..hosts import failure
 from ..registry import CheckContext, check_type
 from ..units import Size, format_size
 
@@ -51,8 +52,8 @@ def _on_host(spec: Disk, ctx: CheckContext) -> tuple[str, int, int]:
     out = ctx.host.run(["df", "-Pk", "--", spec.path], ctx.remaining())
     found = _DF_LINE.search(out.stdout.strip().splitlines()[-1] + " ") if out.stdout else None
     if out.rc != 0 or found is None:
-        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
-        raise CheckFailed(f"cannot read disk usage of {spec.path} on {ctx.host.name}: {why}")
+        raise CheckFailed(f"cannot read disk usage of {spec.path} on {ctx.host.name}: "
+                          f"{failure(out)}")
     return spec.path, int(found[3]) * 1024, int(found[1]) * 1024
 
 

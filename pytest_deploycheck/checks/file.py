@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic_core import PydanticCustomError
 
 from ..errors import CheckFailed
+from ..hosts import failure
 from ..registry import CheckContext, check_type
 from ..units import Duration, Regex, Size, format_duration, format_size
 
@@ -101,8 +102,7 @@ def _find_on_host(spec: File, ctx: CheckContext) -> Found | None:
                        ctx.remaining())
     lines = out.stdout.splitlines()
     if out.rc != 0 or not lines or not lines[0].strip().isdigit():
-        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
-        raise CheckFailed(f"cannot look for {spec.path} on {ctx.host.name}: {why}")
+        raise CheckFailed(f"cannot look for {spec.path} on {ctx.host.name}: {failure(out)}")
     matches = []
     for line in lines[1:]:
         mtime, size, path = line.split(" ", 2)
@@ -117,8 +117,7 @@ def _read(found: Found, ctx: CheckContext) -> str:
     if ctx.host is not None:
         out = ctx.host.run(["head", "-c", str(MAX_READ), "--", found.path], ctx.remaining())
         if out.rc != 0:
-            why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
-            raise CheckFailed(f"cannot read {found.path} on {ctx.host.name}: {why}")
+            raise CheckFailed(f"cannot read {found.path} on {ctx.host.name}: {failure(out)}")
         return out.stdout
     try:
         with open(found.path, "rb") as handle:

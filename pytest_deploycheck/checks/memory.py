@@ -24,6 +24,7 @@ from pydantic import Field
 from pydantic_core import PydanticCustomError
 
 from ..errors import CheckFailed
+from ..hosts import failure
 from ..registry import CheckContext, check_type
 from ..units import Size, format_size
 
@@ -78,8 +79,7 @@ def _on_host(ctx: CheckContext) -> tuple[int, int, tuple[int, int] | None]:
         if parts and parts[0].isdigit():
             fields[name.strip()] = int(parts[0]) * 1024  # kB
     if out.rc != 0 or "MemTotal" not in fields:
-        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
-        raise CheckFailed(f"cannot read /proc/meminfo on {ctx.host.name}: {why}")
+        raise CheckFailed(f"cannot read /proc/meminfo on {ctx.host.name}: {failure(out)}")
     available = fields.get("MemAvailable", fields.get("MemFree", 0))
     values = cgroup.split()
     limited = _cgroup(values[0], values[1]) if len(values) == 2 else None

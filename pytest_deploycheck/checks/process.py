@@ -24,7 +24,7 @@ from pydantic import Field
 from pydantic_core import PydanticCustomError
 
 from ..errors import CheckFailed
-from ..hosts import target_of
+from ..hosts import failure, target_of
 from ..registry import CheckContext, check_type
 
 Count = Annotated[int, Field(ge=0)]
@@ -51,8 +51,7 @@ def run(spec: Process, ctx: CheckContext) -> None:
     target = target_of(ctx.host)
     out = target.run(["sh", "-c", _PS], ctx.remaining())
     if out.rc != 0:
-        why = (out.stderr.strip().splitlines() or [f"exit code {out.rc}"])[-1]
-        raise CheckFailed(f"cannot list processes on {target.name}: {why}")
+        raise CheckFailed(f"cannot list processes on {target.name}: {failure(out)}")
     pids = []
     for line in out.stdout.splitlines():
         fields = line.split(None, 2)

@@ -58,7 +58,7 @@ def readiness(run: RunRecord) -> str:
     """The block at the top of the summary: a gate per phase, drawn as bars."""
     rows = []
     for phase, counts in run.phases().items():
-        blockers = counts.blockers() + run.run_blockers()
+        blockers = run.phase_blockers(counts)
         verdict, color = ("BLOCKED", COLORS["failed"]) if blockers else ("READY",
                                                                           COLORS["passed"])
         numbers = " · ".join(f'<span style="color:{COLORS[s]};font-weight:bold">'
@@ -136,7 +136,7 @@ def evidence_cell(record: ItemRecord) -> str:
         for s in record.signers:
             lines.append(f"{esc(s.decision)} by {esc(s)}")
     if not record.signers and record.evidence and status != "waived":
-        lines.append(esc(_short("; ".join(f"{k}: {v}" for k, v in record.evidence))))
+        lines.append(esc(_short(record.evidence_text)))
     return "<br>".join(lines)
 
 

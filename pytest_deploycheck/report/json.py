@@ -70,7 +70,7 @@ def document(run: RunRecord) -> dict[str, Any]:
     for phase, counts in run.phases().items():
         gates.append({
             "phase": phase,
-            "ready": not counts.blocking and not run.run_blockers(),
+            "ready": run.phase_ready(counts),
             "applicable": counts.applicable,
             "counts": {s: counts.counts[s] for s in STATUSES},
             "awaiting": counts.awaiting,

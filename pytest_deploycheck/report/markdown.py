@@ -41,10 +41,10 @@ def notes(record: ItemRecord) -> str:
         if record.signers:
             return "; ".join(f"{s.decision} by {s} on {s.issued_at} (key {s.fingerprint})"
                              for s in record.signers)
-        return "; ".join(f"{k}: {v}" for k, v in record.evidence)
+        return record.evidence_text
     parts = [record.message] if record.message else []
     if record.evidence and record.status in ("failed", "waived", "error"):
-        parts.append("; ".join(f"{k}: {v}" for k, v in record.evidence))
+        parts.append(record.evidence_text)
     return " — ".join(p for p in parts if p)
 
 
@@ -92,7 +92,7 @@ def render(run: RunRecord, style: str = "table") -> str:
     out = [f"# Deployment checklists: {_cell(run.subject)}", ""]
     phases = run.phases()
     for phase, counts in phases.items():
-        ready = not counts.blocking and not run.run_blockers()
+        ready = run.phase_ready(counts)
         out.append(f"- {'✅' if ready else '❌'} **{phase}**: "
                    f"{_cell(run.gate_line(phase, counts).split(': ', 1)[1])}")
     if not phases:

@@ -68,6 +68,11 @@ class ItemRecord:
         return LABELS[self.status]
 
     @property
+    def evidence_text(self) -> str:
+        """``status: 200; latency: 12 ms``."""
+        return "; ".join(f"{k}: {v}" for k, v in self.evidence)
+
+    @property
     def ref(self) -> str:
         """``checklist::item`` (``checklist::item[host]``), as people name an item."""
         where = f"[{self.host}]" if self.host else ""
@@ -220,16 +225,22 @@ class RunRecord:
             found.append("the run stopped before every item ran")
         return found
 
+    def phase_blockers(self, counts: Tally) -> list[str]:
+        """What holds a phase's gate shut: its own items, and what blocks every gate."""
+        return counts.blockers() + self.run_blockers()
+
+    def phase_ready(self, counts: Tally) -> bool:
+        return not counts.blocking and not self.run_blockers()
+
     def gate_line(self, phase: str, counts: Tally) -> str:
         """``predeploy: 41/45 passed — BLOCKED: 2 failed, 2 awaiting sign-off (…)``."""
-        blockers = counts.blockers() + self.run_blockers()
+        blockers = self.phase_blockers(counts)
         verdict = "BLOCKED: " + ", ".join(blockers) if blockers else "READY"
         return f"{phase}: {counts.outcome_text()} — {verdict}"
 
     @property
     def ready(self) -> bool:
-        return bool(self.items) and not self.run_blockers() and not any(
-            t.blocking for t in self.phases().values())
+        return bool(self.items) and all(self.phase_ready(t) for t in self.phases().values())
 
     @property
     def subject(self) -> str:

@@ -60,7 +60,7 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
             lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
                           "items did not run", {"red": True}))
     for phase, counts in run.phases().items():
-        ready = not counts.blocking and not run.run_blockers()
+        ready = run.phase_ready(counts)
         lines.append((run.gate_line(phase, counts),
                       {"green": True, "bold": True} if ready else {"red": True, "bold": True}))
     if not run.items and run.broken:
