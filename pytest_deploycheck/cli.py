@@ -58,7 +58,7 @@ def _attest(args: argparse.Namespace) -> int:
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
         key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
-        trust = store.trust_from(project, root)
+        trust = store.trust_from(settings.project, root)
         principal = args.principal or _principal_of(list(trust.signers), key)
         statement = sign_mod.statement_for(
             item, settings, principal=principal, role=args.role, decision=args.decision,
@@ -73,7 +73,7 @@ def _attest(args: argparse.Namespace) -> int:
             print(f"deploycheck attest: not written, the signed entry would not count: "
                   f"{verdict.error}", file=sys.stderr)
             return 1
-        target = root / project.attestations
+        target = root / settings.project.attestations
         if not target.suffix:
             target = target / f"{principal}.yaml"
         sign_mod.append(target, sign_mod.entry_text(text, signature))
@@ -102,7 +102,8 @@ def _verify(args: argparse.Namespace) -> int:
 
     root = Path(args.rootdir).resolve()
     try:
-        project = load_project(root / args.config, args.config, root.name)
+        project = load_project(root / args.config, args.config, root.name).select(
+            args.environment, None).project
         trust = store.trust_from(project, root)
         targets = [Path(f) for f in args.files] or [root / project.attestations]
         files = [path for target in targets for path in store.attestation_files(target)]
@@ -152,7 +153,8 @@ def _status(args: argparse.Namespace) -> int:
                  for i in checklist.items
                  if i.attest is not None and i.not_applicable_in(settings.environment) is None]
         try:
-            verdicts = store.load_ledger(project, root, None, datetime.now(timezone.utc))[1]
+            verdicts = store.load_ledger(settings.project, root, None,
+                                         datetime.now(timezone.utc))[1]
             broken = None
         except store.LedgerError as exc:
             verdicts, broken = [], str(exc)
@@ -320,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the config's attestations)")
     verify.add_argument("--rootdir", default=".", help="the project root (default: .)")
     verify.add_argument("--config", default="checks/deploycheck.yaml")
+    verify.add_argument("--environment", default=None,
+                        help="check with whom this environment trusts (default: the "
+                             "config's default environment)")
     verify.set_defaults(func=_verify)
 
     status = commands.add_parser("status", help="what each manual item still needs",

@@ -73,14 +73,6 @@ class HostGroupDoc:
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
-class EnvironmentDoc:
-    description: str = ""
-    variables: dict[str, Scalar] = field(default_factory=dict)
-    hosts: dict[str, list[str] | HostGroupDoc] = field(default_factory=dict)
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
 class DefaultsDoc:
     timeout: Duration = DEFAULT_TIMEOUT
 
@@ -90,6 +82,19 @@ class DefaultsDoc:
 class PolicyDoc:
     max_ttl: Duration = 30 * 86400.0
     clock_skew: Duration = 300.0
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
+class EnvironmentDoc:
+    description: str = ""
+    variables: dict[str, Scalar] = field(default_factory=dict)
+    hosts: dict[str, list[str] | HostGroupDoc] = field(default_factory=dict)
+    # Whom this environment trusts, instead of the project's (a demo key, a staging team).
+    signers: str | None = None
+    attestations: str | None = None
+    roles: dict[str, list[str]] | None = None
+    policy: PolicyDoc | None = None
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -146,6 +151,8 @@ class Project:
     max_ttl: float = 30 * 86400.0
     clock_skew: float = 300.0
     contacts: tuple[tuple[str, str, str, str], ...] = ()  # (role, name, phone, email)
+    # Per environment: the trust settings above that it replaces (signers, roles, ...).
+    trust_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def select(self, environment: str | None, release: str | None) -> Settings:
         """The settings of a run in ``environment`` (None: the default)."""
@@ -173,7 +180,14 @@ class Project:
         release = release or self.release
         if release:
             variables["release"] = release
-        return Settings(self, environment, release, variables, self.hosts.get(environment, ()))
+        project = self
+        if environment in self.trust_overrides:
+            overrides = dict(self.trust_overrides[environment])
+            if "roles" in overrides:
+                overrides["roles"] = {**self.roles, **overrides["roles"]}
+            project = replace(self, **overrides)
+        return Settings(project, environment, release, variables,
+                        self.hosts.get(environment, ()))
 
     @property
     def environment_names(self) -> tuple[str, ...]:
@@ -233,7 +247,25 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
         max_ttl=doc.policy.max_ttl,
         clock_skew=doc.policy.clock_skew,
         contacts=tuple((c.role, c.name, c.phone, c.email) for c in doc.contacts),
+        trust_overrides={name: overrides for name, env in doc.environments.items()
+                         if (overrides := _trust_overrides(env))},
     )
+
+
+def _trust_overrides(env: EnvironmentDoc) -> dict[str, Any]:
+    """What an environment replaces of the project's trust: its own allowed_signers,
+    attestations, roles (role by role) and time policy."""
+    found: dict[str, Any] = {}
+    if env.signers is not None:
+        found["signers"] = env.signers
+    if env.attestations is not None:
+        found["attestations"] = env.attestations
+    if env.roles is not None:
+        found["roles"] = {role: tuple(people) for role, people in env.roles.items()}
+    if env.policy is not None:
+        found["max_ttl"] = env.policy.max_ttl
+        found["clock_skew"] = env.policy.clock_skew
+    return found
 
 
 def _config_field(path: tuple[str | int, ...]) -> tuple[str | None, str]:
@@ -245,6 +277,8 @@ def _config_keys(path: tuple[str | int, ...]) -> list[str]:
         return field_names(EnvironmentDoc)
     if len(path) == 4 and path[0] == "environments" and path[2] == "hosts":
         return field_names(HostGroupDoc)
+    if len(path) == 3 and path[0] == "environments" and path[2] == "policy":
+        return field_names(PolicyDoc)
     if len(path) == 2 and path[0] == "contacts":
         return field_names(ContactDoc)
     return field_names(_DOCS.get(tuple(str(p) for p in path), ProjectDoc))

@@ -21,7 +21,7 @@ def digest(root: Path, item: str, checklist: str = "checks/app.yaml") -> str:
 
 
 def sign(root: Path, keydir: Path, item: str, who: str = "alice@example.com",
-         role: str = "security-lead", key: str = "ed25519", **changes: str) -> str:
+         role: str = "security-lead", key: str = "ed25519", **changes: object) -> str:
     """One attestation-file entry approving ``item`` of checklist ``production``
     (release 1.4.0 of project payments); ``changes`` override statement fields
     (``deploycheck="waiver"`` makes it a waiver)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import signing
@@ -46,7 +48,7 @@ def signed(project: Project, keydir: Path) -> Project:
     return project
 
 
-def sign(project: Project, keydir: Path, item: str, **kwargs: str) -> str:
+def sign(project: Project, keydir: Path, item: str, **kwargs: Any) -> str:
     return signing.sign(project.path, keydir, item, **kwargs)
 
 
@@ -299,3 +301,35 @@ def test_an_unknown_release_fails_manual_items_saying_how_to_set_it(
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(["*does not count: the release of this run is unknown (set "
                                  "--deploycheck-release)"])
+
+
+def test_an_environment_trusts_its_own_signers_and_only_there(
+    signed: Project, keydir: Path
+) -> None:
+    """A demo environment with its own allowed_signers, attestations and roles: its
+    sign-offs count in it and nowhere else; the other environments keep the project's."""
+    signed.config(CONFIG.replace("environments: {production: {}}", """
+    default_environment: production
+    environments:
+      production: {}
+      demo:
+        signers: checks/demo/allowed_signers
+        attestations: checks/demo/attestations
+        roles: {security-lead: [demo@example.invalid]}
+        policy: {max_ttl: 400d}"""))
+    signed.write("checks/demo/allowed_signers",
+                 signing.allowed_signers(keydir, {"demo@example.invalid": "ecdsa-p384"}))
+    signed.write("checks/demo/attestations/demo.yaml", sign(
+        signed, keydir, "security-signoff", who="demo@example.invalid", key="ecdsa-p384",
+        environment="demo", expires_at=datetime.now(timezone.utc) + timedelta(days=300)))
+    result = signed.run("-rA", "-k", "security-signoff", "--deploycheck-env", "demo")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["demo@example.invalid (security-lead) approved with key *"])
+    result = signed.run("-k", "security-signoff", "--deploycheck-env", "production")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*no attestation for security-signoff: needs approval by "
+                                 "security-lead"])
+    verified = deploycheck(signed, "verify", "--environment", "demo")
+    assert verified.ret == 0, verified.stdout.str()
+    verified.stdout.fnmatch_lines(["valid   checks/demo/attestations/demo.yaml:1: *"])
+    assert deploycheck(signed, "verify", "checks/demo/attestations/demo.yaml").ret == 1
