@@ -97,6 +97,15 @@ class AttestDoc:
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
+class ScopeDoc:
+    """``only_in`` / ``except_in`` with the reason shown where the item does not apply."""
+
+    environments: list[str]
+    reason: str = ""
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
 class Inherited:
     """Keys a checklist and a section pass down to their items."""
 
@@ -104,8 +113,8 @@ class Inherited:
     tags: list[Tag] = field(default_factory=list)
     severity: Severity | None = None
     owner: str | None = None
-    only_in: list[str] | None = None
-    except_in: list[str] = field(default_factory=list)
+    only_in: list[str] | ScopeDoc | None = None
+    except_in: list[str] | ScopeDoc = field(default_factory=list)
     timeout: Duration | None = None
     on: str | list[str] | None = None  # host groups: the item runs on each of their hosts
 
@@ -198,6 +207,8 @@ def _doc_keys(path: Path) -> list[str]:
         return field_names(RetryDoc)
     if shape[-1:] == ["attest"]:
         return field_names(AttestDoc)
+    if shape[-1:] in (["only_in"], ["except_in"]):
+        return field_names(ScopeDoc)
     return field_names({0: ChecklistDoc, 2: SectionDoc, 4: ItemDoc}.get(len(path), ItemDoc))
 
 
@@ -341,12 +352,16 @@ class _Builder:
     def inherit(self, path: Path, *docs: Inherited) -> dict[str, Any]:
         """Effective inherited keys: the most specific doc that sets one wins;
         tags add up."""
-        out: dict[str, Any] = {"tags": []}
+        out: dict[str, Any] = {"tags": [], "except_in": [], "scope_reason": ""}
         for doc in docs:
-            for name in ("phase", "severity", "owner", "only_in", "timeout", "on"):
+            for name in ("phase", "severity", "owner", "timeout", "on"):
                 if getattr(doc, name) is not None:
                     out[name] = getattr(doc, name)
-            out["except_in"] = [*out.get("except_in", []), *doc.except_in]
+            if doc.only_in is not None:
+                out["only_in"] = _environments(doc.only_in)
+                out["scope_reason"] = _reason(doc.only_in) or out["scope_reason"]
+            out["except_in"] = [*out["except_in"], *_environments(doc.except_in)]
+            out["scope_reason"] = _reason(doc.except_in) or out["scope_reason"]
             out["tags"] = [*out["tags"], *(t for t in doc.tags if t not in out["tags"])]
         return out
 
@@ -390,6 +405,7 @@ class _Builder:
             severity=eff.get("severity") or "medium", owner=eff.get("owner"),
             only_in=tuple(eff["only_in"]) if eff.get("only_in") is not None else None,
             except_in=tuple(eff["except_in"]),
+            scope_reason=eff["scope_reason"],
             retry=Retry(idoc.retry.timeout, idoc.retry.interval) if idoc.retry else None,
             timeout=eff.get("timeout") or self.settings.project.timeout,
             check=check,
@@ -434,11 +450,14 @@ class _Builder:
         for scope in (path, path[:2], ()):
             node = self.locate._get(scope)
             if isinstance(node, dict) and key in node:
+                at: Path = (*scope, key)
                 found = node[key]
+                if isinstance(found, dict) and isinstance(found.get("environments"), list):
+                    at, found = (*at, "environments"), found["environments"]
                 if found == value:
-                    return (*scope, key)
+                    return at
                 if isinstance(found, list) and value in found:
-                    return (*scope, key, found.index(value))
+                    return (*at, found.index(value))
         return path
 
     def check(self, raw: dict[str, Any], path: Path) -> CheckCall | None:
@@ -471,6 +490,14 @@ class _Builder:
         run_time = self.has_references and _mentions_run_time(params)
         return CheckCall(name, spec, check_type.only_reads(spec), run_time,
                          tuple(sorted(set(_env_names(params)))) if run_time else ())
+
+
+def _environments(scope: list[str] | ScopeDoc) -> list[str]:
+    return scope.environments if isinstance(scope, ScopeDoc) else scope
+
+
+def _reason(scope: list[str] | ScopeDoc) -> str:
+    return scope.reason if isinstance(scope, ScopeDoc) else ""
 
 
 def _item_digests(data: dict[str, Any]) -> dict[tuple[Any, Any], str]:

@@ -73,6 +73,7 @@ class Item:
     owner: str | None = None
     only_in: tuple[str, ...] | None = None
     except_in: tuple[str, ...] = ()
+    scope_reason: str = ""  # why it applies only where it does (only_in / except_in)
     retry: Retry | None = None
     timeout: float = DEFAULT_TIMEOUT
     check: CheckCall | None = None
@@ -88,11 +89,13 @@ class Item:
 
     def not_applicable_in(self, environment: str) -> str | None:
         """Why the item does not apply in ``environment``, or None if it does."""
+        because = f": {self.scope_reason}" if self.scope_reason else ""
         if self.only_in is not None and environment not in self.only_in:
             return (f"not applicable in environment {environment!r} "
-                    f"(only in {', '.join(self.only_in)})")
+                    f"(only in {', '.join(self.only_in)}){because}")
         if environment in self.except_in:
-            return f"not applicable in environment {environment!r} (excluded by except_in)"
+            return (f"not applicable in environment {environment!r} (excluded by except_in)"
+                    f"{because}")
         return None
 
 

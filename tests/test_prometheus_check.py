@@ -123,6 +123,16 @@ def test_a_value_out_of_bounds_fails_with_expected_and_found(
     result.stdout.fnmatch_lines(["expected vector(3) <= 2, got 3"])
 
 
+def test_a_nan_value_fails_instead_of_slipping_past_the_bounds(
+    project: Project, monitoring: tuple[str, str]
+) -> None:
+    prom, _ = monitoring
+    result = run_one(project, f"url: '{prom}', query: 'vector(0) / 0', max: 0.01")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["'vector(0) / 0' is NaN, not a number to compare (no samples "
+                                 "in its range yet, or a division by zero?)"])
+
+
 def test_bad_promql_fails_with_prometheus_words(
     project: Project, monitoring: tuple[str, str]
 ) -> None:

@@ -103,3 +103,15 @@ def test_junit_with_too_few_tests_fails(sample: Project) -> None:
 def test_junit_with_no_matching_file_fails(project: Project) -> None:
     result = run_one(project, "{junit: {path: 'reports/*.xml'}}")
     result.stdout.fnmatch_lines(["no file matches reports/*.xml"])
+
+
+def test_junit_name_counts_only_the_tests_it_matches(sample: Project) -> None:
+    """"Circuit breakers tested": one suite of a shared JUnit file, its failures included."""
+    result = run_one(sample, "{junit: {path: 'reports*/*.xml', name: 'test_ok$'}}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["tests: 1", "failures: 0"])
+    result = run_one(sample, "{junit: {path: 'reports*/*.xml', name: 'broken'}}")
+    result.stdout.fnmatch_lines(["expected no failures or errors, found 1 failed*"])
+    result = run_one(sample, "{junit: {path: reports/unit.xml, name: 'circuit_breaker'}}")
+    result.stdout.fnmatch_lines(["expected at least 1 tests matching 'circuit_breaker' (of 2), "
+                                 "found 0"])

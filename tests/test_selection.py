@@ -195,3 +195,61 @@ def test_junit_xml_carries_phase_section_kind_and_evidence(release: Project) -> 
     assert properties["kind"] == "disk"
     assert str(properties["evidence.free"]).endswith("iB")
     assert "duration" in properties
+
+
+def test_only_in_may_say_why_and_the_skip_says_it_too(project: Project) -> None:
+    project.config("environments: {demo: {}, production: {}}\ndefault_environment: demo\n")
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            only_in: {environments: [production], reason: the demo has no CDN in front of it}
+            items:
+              - {id: cdn, title: CDN configured, check: {env: {names: [PATH]}}}
+              - id: ddos
+                title: DDoS protection enabled
+                except_in: {environments: [demo], reason: nothing to protect on loopback}
+                only_in: [demo, production]
+                check: {env: {names: [PATH]}}
+        """)
+    result = project.run("-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines([
+        "SKIPPED * not applicable in environment 'demo' (only in production): the demo has "
+        "no CDN in front of it"])
+    result.stdout.fnmatch_lines([
+        "SKIPPED * not applicable in environment 'demo' (excluded by except_in): nothing to "
+        "protect on loopback"])
+    project.run("--deploycheck-env", "production").assert_outcomes(passed=2)
+
+
+def test_an_unknown_environment_in_only_in_is_pointed_at_where_it_is_written(
+    project: Project
+) -> None:
+    project.config("environments: {demo: {}, production: {}}\n")
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: cdn
+                title: CDN configured
+                only_in: {environments: [prodution], reasn: x}
+                check: {env: {names: [PATH]}}
+        """)
+    result = project.run("--deploycheck-env", "demo")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([
+        "*checks/app.yaml:10:*: item 'cdn', field 'only_in.reasn': unknown key 'reasn' — did "
+        "you mean 'reason'?*"])
+    project.checklist((project.path / "checks/app.yaml").read_text().replace(", reasn: x", ""))
+    result = project.run("--deploycheck-env", "demo")
+    result.stdout.fnmatch_lines([
+        "*checks/app.yaml:10:*: item 'cdn', field 'only_in': unknown environment 'prodution' "
+        "— did you mean 'production'?*"])

@@ -6,6 +6,8 @@
       junit:
         path: reports/acceptance-*.xml    # required: file or glob, from the project root
         min_tests: 50                     # optional, default 1
+        name: 'circuit_breaker'           # optional: only test cases whose
+                                          # "classname::name" this regex finds count
 
 Every matching file counts; roots may be ``<testsuites>`` or ``<testsuite>``.
 Evidence: ``files``, ``tests``, ``failures``, ``errors``, ``skipped``.
@@ -14,6 +16,7 @@ Evidence: ``files``, ``tests``, ``failures``, ``errors``, ``skipped``.
 from __future__ import annotations
 
 import glob
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from xml.etree import ElementTree
@@ -22,12 +25,14 @@ from pydantic import Field
 
 from ..errors import CheckFailed
 from ..registry import CheckContext, check_type
+from ..units import Regex
 
 
 @dataclass(frozen=True)
 class Junit:
     path: str
     min_tests: Annotated[int, Field(ge=0)] = 1
+    name: Regex | None = None
 
 
 @check_type("junit", read_only=True)
@@ -37,7 +42,7 @@ def run(spec: Junit, ctx: CheckContext) -> None:
         [str(ctx.path(spec.path))])
     if not files:
         raise CheckFailed(f"no file matches {spec.path}")
-    tests = skipped = 0
+    tests = skipped = other = 0
     failed: list[str] = []
     errors: list[str] = []
     for name in files:
@@ -52,6 +57,9 @@ def run(spec: Junit, ctx: CheckContext) -> None:
         for case in root.iter("testcase"):
             tests += 1
             label = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
+            if spec.name is not None and not re.search(spec.name, label):
+                tests, other = tests - 1, other + 1
+                continue
             for child in case:
                 if child.tag == "failure":
                     failed.append(f"{label}: {child.get('message', '')}".rstrip(": "))
@@ -66,4 +74,5 @@ def run(spec: Junit, ctx: CheckContext) -> None:
         raise CheckFailed(f"expected no failures or errors, found {len(failed)} failed and "
                           f"{len(errors)} errors (first: {first[:160]})")
     if tests < spec.min_tests:
-        raise CheckFailed(f"expected at least {spec.min_tests} tests, found {tests}")
+        which = f" matching '{spec.name}' (of {tests + other})" if spec.name is not None else ""
+        raise CheckFailed(f"expected at least {spec.min_tests} tests{which}, found {tests}")

@@ -21,6 +21,7 @@ Evidence: ``value``, ``rules``, ``targets``, ``receivers``.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +83,12 @@ def _query(spec: Prometheus, ctx: CheckContext) -> None:
     if not values:
         raise CheckFailed(f"{spec.query!r} returned no series (is the data flowing?)")
     value = values[0]
-    ctx.record(value=value, series=len(values))
+    ctx.record(value=str(value) if math.isnan(value) else value, series=len(values))
+    if math.isnan(value) and (spec.min is not None or spec.max is not None
+                              or spec.equals is not None):
+        # NaN compares false with everything: it would pass min and max unseen
+        raise CheckFailed(f"{spec.query!r} is NaN, not a number to compare (no samples in "
+                          "its range yet, or a division by zero?)")
     if spec.equals is not None and value != spec.equals:
         raise CheckFailed(f"expected {spec.query} == {spec.equals:g}, got {value:g}")
     if spec.min is not None and value < spec.min:
