@@ -20,6 +20,10 @@ Evidence: ``last session``, ``library``, ``now``, ``next open``, ``previous clos
 from __future__ import annotations
 
 import re
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -67,6 +71,28 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", text)[:3])
 
 
+_CALENDARS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """One calendar probe at a time, with pandas' warnings about its own internals
+    silenced (exchange_calendars 4.13 with pandas 3.1): they concern neither the item nor
+    the user's code, and would land on whichever item pytest reports meanwhile."""
+    with _LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
+def _calendar(library: Any, code: str) -> Any:
+    """The exchange's calendar, built once a run (it takes a few hundred ms)."""
+    if code not in _CALENDARS:
+        _CALENDARS[code] = library.get_calendar(code)
+    return _CALENDARS[code]
+
+
 @check_type("calendar", read_only=True)
 def run(spec: Calendar, ctx: CheckContext) -> None:
     """Exchange calendar current; now inside/outside trading hours."""
@@ -75,12 +101,17 @@ def run(spec: Calendar, ctx: CheckContext) -> None:
         import pandas
     except ImportError:
         raise CheckFailed(f"the calendar check needs exchange_calendars: {INSTALL}") from None
+    with _quiet():
+        _probe(spec, ctx, exchange_calendars, pandas)
+
+
+def _probe(spec: Calendar, ctx: CheckContext, exchange_calendars: Any, pandas: Any) -> None:
     ctx.record(library=exchange_calendars.__version__)
     if spec.min_version and _version(exchange_calendars.__version__) < _version(spec.min_version):
         raise CheckFailed(f"expected exchange_calendars {spec.min_version} or newer (it carries "
                           f"the latest closures), found {exchange_calendars.__version__}")
     try:
-        cal: Any = exchange_calendars.get_calendar(spec.exchange)
+        cal = _calendar(exchange_calendars, spec.exchange)
     except exchange_calendars.errors.InvalidCalendarName:
         raise CheckFailed(f"unknown exchange {spec.exchange!r} (codes like XNYS, XLON, XTKS)"
                           ) from None

@@ -1,0 +1,1 @@
+"""The core modules of demo-trader: market data, orders, risk and backtests."""
