@@ -59,7 +59,8 @@ def _attest(args: argparse.Namespace) -> int:
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
         key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
         trust = store.trust_from(settings.project, root)
-        principal = args.principal or _principal_of(list(trust.signers), key)
+        principal = args.principal or _principal_of(
+            list(trust.signers), key, settings.project.roles.get(args.role, ()))
         statement = sign_mod.statement_for(
             item, settings, principal=principal, role=args.role, decision=args.decision,
             justification=args.justification, lifetime=lifetime,
@@ -256,14 +257,23 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _principal_of(allowed: list[Any], key: Any) -> str:
-    names = sorted({p for s in allowed if s.key == key for p in s.principals
-                    if not any(c in p for c in "*?!")})
-    if len(names) != 1:
-        listed = ", ".join(names) if names else "none"
-        raise ValueError(f"cannot tell who signs with this key (allowed_signers lists "
-                         f"{listed}): pass --principal")
-    return str(names[0])
+def _principal_of(allowed: list[Any], key: Any, holders: Sequence[str]) -> str:
+    """Whom ``key`` signs as: the one principal allowed_signers names for it, or else the
+    one holder of the role that the key may sign as (allowed_signers patterns such as
+    ``*@example.com`` name nobody in particular)."""
+    entries = [s for s in allowed if s.key == key]
+    names = sorted({p for s in entries for p in s.principals if not any(c in p for c in "*?!")})
+    if len(names) == 1:
+        return str(names[0])
+    holding = sorted({h for h in holders if any(s.names(h) for s in entries)})
+    if len(holding) == 1:
+        return holding[0]
+    if not entries:
+        raise ValueError("this key is not in allowed_signers, so it cannot sign: add its line "
+                         "there, or use another key")
+    listed = ", ".join(names or holding or sorted({p for s in entries for p in s.principals}))
+    raise ValueError(f"cannot tell who signs with this key (allowed_signers lets it sign as "
+                     f"{listed}): pass --principal")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,37 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from seeds import DATA, seed_lines
+
 from conftest import Project, assert_clean
-
 from pytest_deploycheck.yamlsrc import load
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def deploycheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest_deploycheck", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60, check=False)
-
-
-def seed_lines(markdown: str) -> list[str]:
-    """What a person ticks in the seed, read independently of the importer."""
-    found = []
-    in_signoff_table = False
-    for line in markdown.splitlines():
-        if line.startswith("#"):
-            in_signoff_table = "sign-off" in line.lower()
-            continue
-        if "[ ]" in line:
-            text = line.split("[ ]", 1)[1].strip()
-            role = re.match(r"(.+?):\s*_{3,}", text)
-            found.append(f"{role[1]} sign-off" if role else text)
-        elif "☐" in line:
-            found.append(line.strip("|").split("|")[0].strip())
-        elif re.match(r"^\d+\. ", line):
-            found.append(line.split(". ", 1)[1].strip())
-        elif in_signoff_table and line.startswith("| ") and not line.startswith("| Role"):
-            found.append(line.strip("|").split("|")[0].strip() + " sign-off")
-    return found
 
 
 @pytest.mark.parametrize(("seed", "count"), [("production-checklist.md", 118),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -333,3 +334,31 @@ def test_an_environment_trusts_its_own_signers_and_only_there(
     assert verified.ret == 0, verified.stdout.str()
     verified.stdout.fnmatch_lines(["valid   checks/demo/attestations/demo.yaml:1: *"])
     assert deploycheck(signed, "verify", "checks/demo/attestations/demo.yaml").ret == 1
+
+
+def test_attest_signs_as_the_role_holder_a_pattern_lets_the_key_sign_as(
+    signed: Project, keydir: Path
+) -> None:
+    """allowed_signers may name principals by pattern (``*@example.com``): the signer is
+    then the one holder of the role the key may sign as."""
+    signed.write("checks/allowed_signers", signing.allowed_signers(
+        keydir, {"*@example.com": "ed25519"}))
+    result = deploycheck(signed, "attest", "go-no-go", "--role", "risk-management",
+                         "--key", str(keydir / "ed25519"))
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["approved production::go-no-go for release 1.4.0 as "
+                                 "bob@example.com (risk-management) with key *"])
+
+
+def test_attest_says_how_to_fix_a_private_key_others_can_read(
+    signed: Project, keydir: Path, tmp_path: Path
+) -> None:
+    key = tmp_path / "id_ed25519"
+    shutil.copyfile(keydir / "ed25519", key)
+    shutil.copyfile(keydir / "ed25519.pub", f"{key}.pub")
+    key.chmod(0o644)
+    result = deploycheck(signed, "attest", "security-signoff", "--role", "security-lead",
+                         "--key", str(key))
+    assert result.ret == 1
+    assert (f"ssh-keygen will not use {key}: others can read it (run chmod 600 {key})"
+            in result.stderr.str())

@@ -82,6 +82,9 @@ def sign(text: str, key: Path) -> str:
         except subprocess.TimeoutExpired:
             raise SignError(f"ssh-keygen did not finish within {SIGN_TIMEOUT:.0f} s") from None
         if done.returncode != 0:
+            if "UNPROTECTED PRIVATE KEY FILE" in done.stderr:
+                raise SignError(f"ssh-keygen will not use {key}: others can read it (run "
+                                f"chmod 600 {key})")
             reason = done.stderr.strip().splitlines()[-1:] or ["no reason given"]
             raise SignError(f"ssh-keygen could not sign: {reason[0]}")
         return (Path(tmp) / "statement.sig").read_text(encoding="utf-8")
