@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_CI
 from seeds import SEEDS, seed_lines
 
+from conftest import IN_CI
 from demo import sign as demo_sign
 from pytest_deploycheck.config import load_project
 from pytest_deploycheck.loader import find_checklists

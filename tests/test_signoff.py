@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import signing
 import yaml
+
 from conftest import Project, assert_clean
 
 CHECKLIST = """
