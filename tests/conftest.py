@@ -10,13 +10,13 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-import sshd as sshd_mod
 import trustme
+
+import sshd as sshd_mod
+from pytest_deploycheck.registry import REGISTRY
 from servers import LoopbackServer, serve
 from sshd import Sshd
 from sshkeys import KEY_TYPES, ssh_keygen
-
-from pytest_deploycheck.registry import REGISTRY
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

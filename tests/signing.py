@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sshkeys import sign_with_ssh_keygen
-
 from pytest_deploycheck.attest.statement import Statement, render
 from pytest_deploycheck.config import load_project
 from pytest_deploycheck.loader import load_checklist
+from sshkeys import sign_with_ssh_keygen
 
 
 def digest(root: Path, item: str, checklist: str = "checks/app.yaml") -> str:

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sshkeys import sign_with_ssh_keygen
 
 from pytest_deploycheck.attest import signers, store
 from pytest_deploycheck.attest.statement import Statement, render
 from pytest_deploycheck.attest.store import AttestationFileError, Binding, Entry, Trust
 from pytest_deploycheck.model import Attest
+from sshkeys import sign_with_ssh_keygen
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 PEOPLE = {"alice@example.com": "ed25519", "bob@example.com": "ecdsa-p256",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Project
 
 TUESDAY_10_ET = "2026-11-24T15:00:00Z"      # NYSE open (09:30 to 16:00 ET = 14:30 to 21:00 UTC)

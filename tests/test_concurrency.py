@@ -6,6 +6,7 @@ import time
 from xml.etree import ElementTree
 
 import pytest
+
 from conftest import Project, assert_clean
 from servers import LoopbackServer, closed_port, serve
 

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seeds import SEEDS, seed_lines
 
 from conftest import IN_CI
 from demo import sign as demo_sign
 from pytest_deploycheck.config import load_project
 from pytest_deploycheck.loader import find_checklists
 from pytest_deploycheck.model import Item
+from seeds import SEEDS, seed_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 300

@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Project, one_item
 from dnslib import QTYPE, RCODE, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSServer
 from dnslib.zoneresolver import ZoneResolver
+
+from conftest import Project, one_item
 
 ZONE = """
 api.example.com.   300 IN A     127.0.0.10

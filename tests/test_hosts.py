@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+
 from conftest import Project, assert_clean, checklist_of
 from servers import serve
 from sshd import Sshd

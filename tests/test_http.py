@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import trustme
+
 from conftest import Project, assert_clean, one_item
 from servers import LoopbackServer, closed_port, serve
 

@@ -9,10 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from seeds import DATA, seed_lines
 
 from conftest import Project, assert_clean
 from pytest_deploycheck.yamlsrc import load
+from seeds import DATA, seed_lines
 
 
 def deploycheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from conftest import Project, one_item
 from servers import closed_port
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from conftest import IN_CI, Project
 from servers import LoopbackServer
 

@@ -7,8 +7,8 @@ import textwrap
 from dataclasses import dataclass
 
 import pytest
-from conftest import Project
 
+from conftest import Project
 from pytest_deploycheck.errors import RegistryError
 from pytest_deploycheck.registry import REGISTRY, check_type
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from conftest import Project, assert_clean, one_item
 
 GIT = ["git", "-c", "user.name=Release Bot", "-c", "user.email=bot@example.com",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import signing
 from conftest import IN_CI, Project, assert_clean, checklist_of
 from servers import LoopbackServer, serve

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sshkeys import STATEMENT, sign_with_ssh_keygen, ssh_keygen
 
 from pytest_deploycheck.attest import signers, sshsig
 from pytest_deploycheck.attest.sshsig import SignatureError
+from sshkeys import STATEMENT, sign_with_ssh_keygen, ssh_keygen
 
 NOW = datetime.now(timezone.utc)
 

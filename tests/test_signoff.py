@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import signing
 import yaml
 
+import signing
 from conftest import Project, assert_clean
 
 CHECKLIST = """

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import IN_CI, Project, one_item
 from servers import closed_port
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
-from sshkeys import KEY_TYPES, STATEMENT, sign_with_ssh_keygen, ssh_keygen
 
 from pytest_deploycheck.attest import sshsig
 from pytest_deploycheck.attest.sshsig import PublicKey, SignatureError
+from sshkeys import KEY_TYPES, STATEMENT, sign_with_ssh_keygen, ssh_keygen
 
 
 def blob_fields(text: str) -> list[bytes]:

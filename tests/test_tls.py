@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import trustme
+
 from conftest import Project, assert_clean, one_item
 from servers import closed_port, tls_server
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from conftest import Project
 from servers import closed_port, websocket_server
 
