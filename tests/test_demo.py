@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from conftest import IN_CI
+from conftest import IN_CI, Project
+from demo import monitoring
 from demo import sign as demo_sign
 from pytest_deploycheck.config import load_project
 from pytest_deploycheck.loader import find_checklists
@@ -174,3 +175,20 @@ def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
     gate = next(g for g in data["gates"] if g["phase"] == "predeploy")
     assert not gate["ready"]
     assert gate["counts"]["failed"] == len(failed)
+
+
+def test_without_prometheus_the_monitoring_items_say_how_to_install_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitoring.shutil, "which", lambda name: None)
+    stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0])
+    try:
+        result = project.run_check(f"{{prometheus: {{url: '{stand_in.prometheus_url}', "
+                                   f"alertmanager: '{stand_in.alertmanager_url}', "
+                                   "targets_up: true}}")
+    finally:
+        stand_in.stop()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*/api/v1/targets: unavailable: the demo's Prometheus and "
+                                 "Alertmanager are not installed on this machine (apt-get "
+                                 "install prometheus prometheus-alertmanager)"])
