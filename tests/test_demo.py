@@ -180,8 +180,9 @@ def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
 def test_without_prometheus_the_monitoring_items_say_how_to_install_it(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitoring.shutil, "which", lambda name: None)
-    stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0])
+    with monkeypatch.context() as patched:  # as if neither binary were on PATH
+        patched.setattr(shutil, "which", lambda name: None)
+        stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0])
     try:
         result = project.run_check(f"{{prometheus: {{url: '{stand_in.prometheus_url}', "
                                    f"alertmanager: '{stand_in.alertmanager_url}', "
