@@ -146,7 +146,7 @@ def _start(demo: Demo, down: set[str]) -> None:
     demo.stoppers.append(monitoring.stop)
     feed = Feed(tokens["FEED_TOKEN"], tls).start()
     demo.stoppers.append(feed.stop)
-    dns_port = _dns(demo)
+    dns_port, dns_stop = _dns(demo)
 
     repo = _release_repository(base / "demo-trader")
     sample_run = _sample_run(repo, base / "reports")  # runs while the rest starts
@@ -158,11 +158,10 @@ def _start(demo: Demo, down: set[str]) -> None:
         with tarfile.open(base / "backups" / f"{name}-{stamp}.tar.gz", "w:gz") as tar:
             tar.add(repo, arcname=f"demo-trader-{name}")
     for name in down:  # stopped now: their ports stay known, and closed
-        stop = {"https": servers["https"].stop, "feed": feed.stop}.get(name)
-        if stop is None and name != "dns":
+        stop = {"https": servers["https"].stop, "feed": feed.stop, "dns": dns_stop}.get(name)
+        if stop is None:
             raise RuntimeError(f"{DOWN_ENV}: unknown service {name!r} (https, feed, dns)")
-        if stop is not None:
-            stop()
+        stop()
 
     base_url = f"https://127.0.0.1:{app}"
     _load_test(base_url, ca_file, base / "reports")
@@ -178,7 +177,7 @@ def _start(demo: Demo, down: set[str]) -> None:
         "feed_url": f"wss://127.0.0.1:{feed.port}/market",
         "app_host": "127.0.0.1", "app_port": app, "app_name": HOSTNAME,
         "app_address": "127.0.0.1", "ca_bundle": str(ca_file),
-        "dns_resolver": "127.0.0.1", "dns_port": 0 if "dns" in down else dns_port,
+        "dns_resolver": "127.0.0.1", "dns_port": dns_port,
         "db_url": database.url(db_path), "data_dir": str(base),
         "prometheus_url": monitoring.prometheus_url,
         "alertmanager_url": monitoring.alertmanager_url,
@@ -187,8 +186,6 @@ def _start(demo: Demo, down: set[str]) -> None:
         "python": sys.executable, "firewalled_port": free_port(),
         "deployment_window": next_window(now).isoformat().replace("+00:00", "Z"),
     })
-    if "dns" in down:
-        demo.variables["dns_port"] = free_port()
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -243,7 +240,7 @@ def _sample_run(repo: Path, reports: Path) -> Callable[[], None]:
     return finish
 
 
-def _dns(demo: Demo) -> int:
+def _dns(demo: Demo) -> tuple[int, Callable[[], None]]:
     from dnslib.server import DNSLogger, DNSServer
     from dnslib.zoneresolver import ZoneResolver
 
@@ -251,7 +248,7 @@ def _dns(demo: Demo) -> int:
                        logger=DNSLogger(log="-request,-reply,-truncated,-error", prefix=False))
     server.start_thread()
     demo.stoppers.append(server.stop)
-    return int(server.server.server_address[1])
+    return int(server.server.server_address[1]), server.stop
 
 
 def _load_test(base_url: str, ca_file: Path, reports: Path) -> None:

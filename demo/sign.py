@@ -52,12 +52,12 @@ def binding(item: Item, found: Settings) -> store.Binding:
                          item_digest=item.digest)
 
 
-def stale(found: Settings, now: datetime) -> list[tuple[Item, str]]:
-    """The demo's manual items whose sign-offs do not count, or will not for long."""
+def stale(found: Settings, now: datetime, items: list[Item]) -> list[tuple[Item, str]]:
+    """Those of ``items`` whose sign-offs do not count, or will not for long."""
     _, verdicts = store.load_ledger(found.project, ROOT, None, now)
     later = store.load_ledger(found.project, ROOT, None, now + RENEW_BEFORE)[1]
     found_stale = []
-    for item in manual_items(found):
+    for item in items:
         assert item.attest is not None
         decision = store.decide(item.attest, verdicts, binding(item, found))
         if not decision.passed:
@@ -82,13 +82,13 @@ def principal_of(role: str, found: Settings) -> str:
     return found.project.roles[role][0]
 
 
-def sign_all(found: Settings, now: datetime) -> dict[Path, list[str]]:
+def sign_all(found: Settings, now: datetime, items: list[Item]) -> dict[Path, list[str]]:
     """Entry texts per attestation file: the ones that still count, and new ones."""
     verdicts = store.load_ledger(found.project, ROOT, None, now + RENEW_BEFORE)[1]
     files: dict[Path, list[str]] = {}
     directory = ROOT / found.project.attestations
     with private_key() as key:
-        for item in manual_items(found):
+        for item in items:
             assert item.attest is not None
             for role in item.attest.roles[:item.attest.quorum]:
                 principal = principal_of(role, found)
@@ -120,14 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     found = settings()
     now = datetime.now(timezone.utc)
-    outdated = stale(found, now)
+    items = manual_items(found)
+    outdated = stale(found, now, items)
     for item, why in outdated:
         print(f"{item.checklist}::{item.id}: {why}")
     if args.check:
-        print(f"{len(outdated)} of {len(manual_items(found))} demo sign-offs need signing "
+        print(f"{len(outdated)} of {len(items)} demo sign-offs need signing "
               "again" + (": run python -m demo.sign" if outdated else ""))
         return 1 if outdated else 0
-    files = sign_all(found, now)
+    files = sign_all(found, now, items)
     directory = ROOT / found.project.attestations
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.yaml"):

@@ -55,11 +55,11 @@ def run(spec: Junit, ctx: CheckContext) -> None:
         if root.tag not in ("testsuites", "testsuite"):
             raise CheckFailed(f"{name} is not JUnit XML (root <{root.tag}>)")
         for case in root.iter("testcase"):
-            tests += 1
             label = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
             if spec.name is not None and not re.search(spec.name, label):
-                tests, other = tests - 1, other + 1
+                other += 1
                 continue
+            tests += 1
             for child in case:
                 if child.tag == "failure":
                     failed.append(f"{label}: {child.get('message', '')}".rstrip(": "))
