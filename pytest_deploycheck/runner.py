@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import subprocess
 import threading
 import time
 import traceback
@@ -151,6 +152,18 @@ class Probe:
             return self.cancelled
 
 
+def _spawn_by_fork() -> None:
+    """Make probe threads start programs with fork(), not vfork().
+
+    pytest sets and removes PYTEST_CURRENT_TEST on the main thread around every item;
+    a child made by vfork() shares the parent's memory until it execs, so when that
+    reallocates the environment meanwhile, the exec reads freed memory and fails with
+    "[Errno 14] Bad address" (seen on local:// hosts through testinfra, whose commands
+    we cannot hand an environment of their own). A forked child has its own copy."""
+    if getattr(subprocess, "_USE_VFORK", False):
+        subprocess._USE_VFORK = False  # type: ignore[attr-defined]
+
+
 class Pool:
     """A bounded pool of daemon threads that runs probes in the order submitted.
 
@@ -159,6 +172,7 @@ class Pool:
     """
 
     def __init__(self, size: int) -> None:
+        _spawn_by_fork()
         self.size = size
         self.submitted = 0
         self.started = 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import threading
 import time
 from xml.etree import ElementTree
 
 import pytest
 
 from conftest import Project, assert_clean
+from pytest_deploycheck import runner
 from servers import LoopbackServer, closed_port, serve
 
 
@@ -226,3 +230,34 @@ def test_last_failed_reruns_only_the_failures(mixed: Project) -> None:
     result = mixed.run("--lf", "-v")
     result.assert_outcomes(failed=5, deselected=7)
     result.stdout.fnmatch_lines(["*::probes::down FAILED*"])
+
+
+def test_probes_start_programs_safely_while_pytest_changes_the_environment() -> None:
+    """pytest sets and removes PYTEST_CURRENT_TEST around every item while probes start
+    programs on other threads; with vfork() that failed now and then with "[Errno 14] Bad
+    address" (seen on local:// hosts)."""
+    runner.Pool(1).close()  # what a run with probes does first
+    errors: list[OSError] = []
+    done = threading.Event()
+
+    def spawn() -> None:
+        while not done.is_set():
+            try:
+                subprocess.run("true", shell=True, check=False, timeout=10)
+            except OSError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=spawn) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(150_000):
+            os.environ["DEPLOYCHECK_TEST_CURRENT"] = f"item-{n}"
+            if n % 3 == 0:
+                del os.environ["DEPLOYCHECK_TEST_CURRENT"]
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+        os.environ.pop("DEPLOYCHECK_TEST_CURRENT", None)
+    assert errors == []
