@@ -247,8 +247,13 @@ def _dns(demo: Demo) -> tuple[int, Callable[[], None]]:
     server = DNSServer(ZoneResolver(ZONE), address="127.0.0.1", port=0,
                        logger=DNSLogger(log="-request,-reply,-truncated,-error", prefix=False))
     server.start_thread()
-    demo.stoppers.append(server.stop)
-    return int(server.server.server_address[1]), server.stop
+
+    def stop() -> None:
+        server.stop()
+        server.server.server_close()  # stop() leaves the port bound, answering nothing
+
+    demo.stoppers.append(stop)
+    return int(server.server.server_address[1]), stop
 
 
 def _load_test(base_url: str, ca_file: Path, reports: Path) -> None:
