@@ -23,10 +23,11 @@ from pathlib import Path
 
 from pytest_deploycheck.attest import sign as sign_mod
 from pytest_deploycheck.attest import store
+from pytest_deploycheck.attest.signoffs import Binding, decide
 from pytest_deploycheck.attest.statement import render
-from pytest_deploycheck.config import Settings, load_project
-from pytest_deploycheck.loader import find_checklists
+from pytest_deploycheck.loader import discover, load_all
 from pytest_deploycheck.model import Attest, Item
+from pytest_deploycheck.project import Settings, load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = ROOT / "demo" / "keys" / "demo-only_ed25519"
@@ -41,15 +42,9 @@ def settings() -> Settings:
 
 
 def manual_items(found: Settings) -> list[Item]:
-    return [item for checklist in find_checklists([ROOT / "checks"], ROOT, found)
+    return [item for checklist in load_all(discover([ROOT / "checks"]), ROOT, found)
             for item in checklist.items
             if item.attest is not None and item.not_applicable_in(ENVIRONMENT) is None]
-
-
-def binding(item: Item, found: Settings) -> store.Binding:
-    return store.Binding(project=found.project.name, release=found.release,
-                         environment=ENVIRONMENT, checklist=item.checklist, item=item.id,
-                         item_digest=item.digest)
 
 
 def stale(found: Settings, now: datetime, items: list[Item]) -> list[tuple[Item, str]]:
@@ -59,10 +54,10 @@ def stale(found: Settings, now: datetime, items: list[Item]) -> list[tuple[Item,
     found_stale = []
     for item in items:
         assert item.attest is not None
-        decision = store.decide(item.attest, verdicts, binding(item, found))
+        decision = decide(item.attest, verdicts, Binding.of(item, found))
         if not decision.passed:
             found_stale.append((item, decision.message))
-        elif not store.decide(item.attest, later, binding(item, found)).passed:
+        elif not decide(item.attest, later, Binding.of(item, found)).passed:
             found_stale.append((item, f"its sign-offs expire within {RENEW_BEFORE.days} days"))
     return found_stale
 
@@ -95,7 +90,7 @@ def sign_all(found: Settings, now: datetime, items: list[Item]) -> dict[Path, li
                 target = directory / f"{principal}.yaml"
                 keep = [v for v in verdicts if v.statement is not None
                         and v.statement.principal == principal
-                        and store.decide(Attest((role,)), [v], binding(item, found)).passed]
+                        and decide(Attest((role,)), [v], Binding.of(item, found)).passed]
                 if keep:
                     entry = keep[0].entry
                     files.setdefault(target, []).append(

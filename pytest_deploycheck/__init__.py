@@ -5,6 +5,8 @@ Public API for projects that add their own check types (see
 
     from pytest_deploycheck import CheckContext, CheckFailed, check_type
 
+and :func:`pytest_deploycheck.testing.run_check` to unit-test them without pytest.
+
 The names are imported on first use, so that loading the pytest plugin costs
 nothing in runs without checklists.
 """
@@ -16,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from .errors import CheckFailed, ChecklistError, DeploycheckError, Problem, RegistryError
 
 if TYPE_CHECKING:
-    from .registry import CheckContext, check_type
+    from .context import CheckContext
+    from .registry import check_type
     from .units import Duration, Regex, Size
 
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
-    "CheckContext": "registry",
+    "CheckContext": "context",
     "check_type": "registry",
     "Duration": "units",
     "Regex": "units",

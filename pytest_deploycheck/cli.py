@@ -9,11 +9,45 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import DeploycheckError
 from .registry import REGISTRY
+
+if TYPE_CHECKING:
+    from .model import Item
+    from .plugin.options import Layout
+    from .project import Settings
+
+
+def _open(args: argparse.Namespace) -> tuple[Layout, Settings]:
+    """The project as ``pytest`` sees it from ``--rootdir``: its root dir and ini settings
+    (``deploycheck_config``, ``deploycheck_paths``, ``deploycheck_env``,
+    ``deploycheck_release``) found the way pytest finds them, ``--config`` and ``--paths``
+    over them; then the settings, chosen as pytest chooses them."""
+    import os
+    from dataclasses import replace
+
+    from .plugin.options import load_layout
+    from .project import Requested, load_project, settings_for
+
+    where = load_layout(Path(args.rootdir).resolve())
+    if getattr(args, "config", None):
+        where = replace(where, config=where.rootdir / args.config)
+    if getattr(args, "paths", None):
+        where = replace(where, paths=tuple(where.rootdir / p for p in args.paths))
+    project = load_project(where.config, where.shown(where.config), where.rootdir.name)
+    asked = {name: getattr(args, name, None) for name in ("environment", "release", "commit")}
+    return where, settings_for(project, Requested.first_set(asked, os.environ, where.ini),
+                               where.rootdir)
+
+
+def _items(where: Layout, settings: Settings) -> list[Item]:
+    from .loader import discover, load_all
+
+    return [item for checklist in load_all(discover(where.paths), where.rootdir, settings)
+            for item in checklist.items]
 
 
 def _types(args: argparse.Namespace) -> int:
@@ -43,24 +77,20 @@ def _attest(args: argparse.Namespace) -> int:
     from .attest import store
     from .attest.sshsig import PublicKey, SignatureError
     from .attest.statement import render
-    from .config import load_project
     from .errors import ChecklistError
     from .units import parse_duration
 
-    root = Path(args.rootdir).resolve()
-    config_path = root / args.config
     try:
-        project = load_project(config_path, args.config, root.name)
-        settings = project.select(args.environment, args.release)
-        item = sign_mod.find_item([root / p for p in args.paths], root, args.item, settings,
-                                  args.kind)
+        where, settings = _open(args)
+        item = sign_mod.find_item(_items(where, settings), args.item,
+                                  ", ".join(where.shown(p) for p in where.paths), args.kind)
         lifetime = timedelta(seconds=parse_duration(args.expires))
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
         key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
-        trust = store.trust_from(settings.project, root)
-        principal = args.principal or _principal_of(
-            list(trust.signers), key, settings.project.roles.get(args.role, ()))
+        trust = store.trust_from(settings.project, where.rootdir)
+        principal = args.principal or sign_mod.principal_of(
+            trust.signers, key, settings.project.roles.get(args.role, ()))
         statement = sign_mod.statement_for(
             item, settings, principal=principal, role=args.role, decision=args.decision,
             justification=args.justification, lifetime=lifetime,
@@ -74,7 +104,7 @@ def _attest(args: argparse.Namespace) -> int:
             print(f"deploycheck attest: not written, the signed entry would not count: "
                   f"{verdict.error}", file=sys.stderr)
             return 1
-        target = root / settings.project.attestations
+        target = where.rootdir / settings.project.attestations
         if not target.suffix:
             target = target / f"{principal}.yaml"
         sign_mod.append(target, sign_mod.entry_text(text, signature))
@@ -87,7 +117,7 @@ def _attest(args: argparse.Namespace) -> int:
     verb = "waived" if args.kind == "waiver" else statement.decision
     print(f"{verb} {item.checklist}::{item.id} for release {statement.release} "
           f"as {principal} ({args.role}) with key {key.fingerprint}; appended to "
-          f"{target.relative_to(root)}")
+          f"{where.shown(target)}")
     return 0
 
 
@@ -98,13 +128,11 @@ def _verify(args: argparse.Namespace) -> int:
     from .attest import store
     from .attest.sshsig import SignatureError
     from .attest.statement import format_time
-    from .config import load_project
     from .errors import ChecklistError
 
-    root = Path(args.rootdir).resolve()
     try:
-        project = load_project(root / args.config, args.config, root.name).select(
-            args.environment, None).project
+        where, settings = _open(args)
+        root, project = where.rootdir, settings.project
         trust = store.trust_from(project, root)
         targets = [Path(f) for f in args.files] or [root / project.attestations]
         files = [path for target in targets for path in store.attestation_files(target)]
@@ -112,8 +140,7 @@ def _verify(args: argparse.Namespace) -> int:
         invalid = 0
         count = 0
         for path in files:
-            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-            for entry in store.read_entries(path.read_text(encoding="utf-8"), shown):
+            for entry in store.read_entries(path.read_text(encoding="utf-8"), where.shown(path)):
                 verdict = store.verify_entry(entry, trust, now)
                 count += 1
                 st = verdict.statement
@@ -137,40 +164,26 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     """What each manual item still needs, and from which roles. Exit 1 while any waits."""
-    from datetime import datetime, timezone
-
-    from .attest import store
+    from .attest.signoffs import Binding, SignOffs, decide
     from .attest.sshsig import SignatureError
-    from .config import load_project
     from .errors import ChecklistError
-    from .loader import find_checklists
 
-    root = Path(args.rootdir).resolve()
     try:
-        project = load_project(root / args.config, args.config, root.name)
-        settings = project.select(args.environment, args.release)
-        items = [i for checklist in find_checklists([root / p for p in args.paths], root,
-                                                    settings)
-                 for i in checklist.items
+        where, settings = _open(args)
+        items = [i for i in _items(where, settings)
                  if i.attest is not None and i.not_applicable_in(settings.environment) is None]
-        try:
-            verdicts = store.load_ledger(settings.project, root, None,
-                                         datetime.now(timezone.utc))[1]
-            broken = None
-        except store.LedgerError as exc:
-            verdicts, broken = [], str(exc)
+        ledger = SignOffs(settings, where.rootdir).ledger()
     except (ChecklistError, SignatureError, OSError) as exc:
         print(f"deploycheck status: {exc}", file=sys.stderr)
         return 1
+    verdicts, broken = ([], ledger) if isinstance(ledger, str) else (ledger[1], None)
     waiting: dict[str, int] = {}
     done = 0
-    print(f"{project.name} release {settings.release or '(not set)'}, environment "
+    print(f"{settings.project.name} release {settings.release or '(not set)'}, environment "
           f"{settings.environment}")
     for item in items:
         assert item.attest is not None
-        binding = store.Binding(project.name, settings.release, settings.environment,
-                                item.checklist, item.id, item.digest, args.commit)
-        decision = store.decide(item.attest, verdicts, binding)
+        decision = decide(item.attest, verdicts, Binding.of(item, settings))
         print(f"  {'☑' if decision.passed else '☐'} {item.checklist}::{item.id} "
               f"({item.title}): {decision.message}")
         if decision.passed:
@@ -257,23 +270,17 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _principal_of(allowed: list[Any], key: Any, holders: Sequence[str]) -> str:
-    """Whom ``key`` signs as: the one principal allowed_signers names for it, or else the
-    one holder of the role that the key may sign as (allowed_signers patterns such as
-    ``*@example.com`` name nobody in particular)."""
-    entries = [s for s in allowed if s.key == key]
-    names = sorted({p for s in entries for p in s.principals if not any(c in p for c in "*?!")})
-    if len(names) == 1:
-        return str(names[0])
-    holding = sorted({h for h in holders if any(s.names(h) for s in entries)})
-    if len(holding) == 1:
-        return holding[0]
-    if not entries:
-        raise ValueError("this key is not in allowed_signers, so it cannot sign: add its line "
-                         "there, or use another key")
-    listed = ", ".join(names or holding or sorted({p for s in entries for p in s.principals}))
-    raise ValueError(f"cannot tell who signs with this key (allowed_signers lets it sign as "
-                     f"{listed}): pass --principal")
+def _project_options(parser: argparse.ArgumentParser, paths: bool = True) -> None:
+    parser.add_argument("--rootdir", default=".",
+                        help="where to look for the project, as pytest does from there "
+                             "(default: .)")
+    parser.add_argument("--config", default=None,
+                        help="the project config, relative to the root dir (default: ini "
+                             "deploycheck_config, checks/deploycheck.yaml)")
+    if paths:
+        parser.add_argument("--paths", nargs="+", default=None,
+                            help="where checklists live (default: ini deploycheck_paths, "
+                                 "checks)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,18 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--commit", default=None, help="bind to this deployed commit/digest")
         sub.add_argument("--principal", default=None,
                          help="who you are in allowed_signers (default: found from the key)")
-        sub.add_argument("--rootdir", default=".", help="the project root (default: .)")
-        sub.add_argument("--config", default="checks/deploycheck.yaml")
-        sub.add_argument("--paths", nargs="+", default=["checks"],
-                         help="where checklists live")
+        _project_options(sub)
         sub.set_defaults(func=_attest, kind=kind)
 
     verify = commands.add_parser("verify", help="re-check every signed attestation entry",
                                  description=_verify.__doc__)
     verify.add_argument("files", nargs="*", help="attestation files or directories "
                         "(default: the config's attestations)")
-    verify.add_argument("--rootdir", default=".", help="the project root (default: .)")
-    verify.add_argument("--config", default="checks/deploycheck.yaml")
+    _project_options(verify, paths=False)
     verify.add_argument("--environment", default=None,
                         help="check with whom this environment trusts (default: the "
                              "config's default environment)")
@@ -342,9 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--release", default=None, help="the release (default: the config's)")
     status.add_argument("--environment", default=None, help="the environment")
     status.add_argument("--commit", default=None, help="the deployed commit, if bound")
-    status.add_argument("--rootdir", default=".", help="the project root (default: .)")
-    status.add_argument("--config", default="checks/deploycheck.yaml")
-    status.add_argument("--paths", nargs="+", default=["checks"], help="where checklists live")
+    _project_options(status)
     status.set_defaults(func=_status)
 
     init = commands.add_parser("init", help="start checks/ with a config and a sample "

@@ -35,7 +35,7 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
+        where = f"{self.path}:{self.line}:{self.column}" if self.line > 0 else self.path
         subject = []
         if self.item is not None:
             subject.append(f"item {self.item!r}")

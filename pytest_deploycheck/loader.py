@@ -1,4 +1,5 @@
-"""Checklist YAML → :class:`~pytest_deploycheck.model.Checklist`, strictly.
+"""Checklist YAML → :class:`~pytest_deploycheck.model.Checklist`, strictly; and the one
+:func:`discover` that finds checklist files, for pytest, the CLI and the demo alike.
 
 Every mistake becomes a :class:`~pytest_deploycheck.errors.Problem` naming the
 file, line, column, item and field; all problems of a file are reported at once.
@@ -8,231 +9,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import typing
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, is_dataclass
-from pathlib import Path as FilePath
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
-from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
-from pydantic_core import PydanticCustomError
+from pydantic import ValidationError
 
-from .config import (
-    Settings,
+from .documents import (
+    ADAPTERS,
+    REQUIRED,
+    ChecklistDoc,
+    Inherited,
+    ItemDoc,
+    SectionDoc,
+    doc_keys,
+    environments,
+    is_checklist,
+    reason,
+)
+from .errors import ChecklistError, DeploycheckError, Problem
+from .model import Attest, CheckCall, Checklist, Item, Location, Retry, Section
+from .problems import Locator, problems_from, spec_keys, suggest
+from .project import Settings
+from .registry import REGISTRY
+from .variables import (
     UnknownVariable,
     check_env_references,
     env_names,
     expand,
+    mentions_run_time,
     needs_run_time,
 )
-from .errors import ChecklistError, DeploycheckError, Problem
-from .model import (
-    CHECKLIST_KEY,
-    SEVERITIES,
-    Attest,
-    CheckCall,
-    Checklist,
-    Item,
-    Location,
-    Retry,
-    Section,
-)
-from .registry import REGISTRY
-from .units import Duration
-from .validate import field_names, problems_from, suggest
-from .yamlsrc import Path, Source, load
-
-ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
-_ID = re.compile(ID_PATTERN)
-_TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# markers pytest gives meaning to, and words of -m / -k expressions
-RESERVED_TAGS = frozenset({
-    "skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings",
-    "tryfirst", "trylast", "and", "or", "not", "True", "False", "None",
-    "automated", "manual",
-})
-
-
-def _valid_id(value: str) -> str:
-    if not _ID.match(value):
-        raise PydanticCustomError(
-            "deploycheck_expected",
-            "an id of letters, digits, '-', '_' and '.' (no spaces, '::', '@' or '[')",
-        )
-    return value
-
-
-def _valid_tag(value: str) -> str:
-    if not _TAG.match(value):
-        raise PydanticCustomError(
-            "deploycheck_expected", "a tag of letters, digits, '_' and '-', starting with a letter"
-        )
-    if value in RESERVED_TAGS:
-        raise PydanticCustomError(
-            "deploycheck_invalid", f"tag {value!r} is reserved (pytest or deploycheck uses it)"
-        )
-    return value
-
-
-Id = Annotated[str, AfterValidator(_valid_id)]
-Tag = Annotated[str, AfterValidator(_valid_tag)]
-Severity = Literal["low", "medium", "high", "critical"]
-assert typing.get_args(Severity) == SEVERITIES
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class RetryDoc:
-    timeout: Duration
-    interval: Duration = 2.0
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class AttestDoc:
-    roles: Annotated[list[str], Field(min_length=1)]
-    quorum: Annotated[int, Field(ge=1)] = 1
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class ScopeDoc:
-    """``only_in`` / ``except_in`` with the reason shown where the item does not apply."""
-
-    environments: list[str]
-    reason: str = ""
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class Inherited:
-    """Keys a checklist and a section pass down to their items."""
-
-    phase: str | None = None
-    tags: list[Tag] = field(default_factory=list)
-    severity: Severity | None = None
-    owner: str | None = None
-    only_in: list[str] | ScopeDoc | None = None
-    except_in: list[str] | ScopeDoc = field(default_factory=list)
-    timeout: Duration | None = None
-    on: str | list[str] | None = None  # host groups: the item runs on each of their hosts
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class ItemDoc(Inherited):
-    id: Id = ""
-    title: str = ""
-    description: str = ""
-    retry: RetryDoc | None = None
-    check: dict[str, Any] | None = None
-    attest: AttestDoc | None = None
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class SectionDoc(Inherited):
-    id: Id = ""
-    title: str = ""
-    description: str = ""
-    ordered: bool = False
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-
-@with_config(ConfigDict(extra="forbid"))
-@dataclass
-class ChecklistDoc(Inherited):
-    checklist: Id = ""
-    title: str = ""
-    description: str = ""
-    sections: list[dict[str, Any]] = field(default_factory=list)
-
-
-_REQUIRED = {ChecklistDoc: ("checklist", "title", "sections"), SectionDoc: ("id", "title", "items"),
-             ItemDoc: ("id", "title")}
-_ADAPTERS: dict[type, TypeAdapter[Any]] = {
-    doc: TypeAdapter(doc) for doc in (ChecklistDoc, SectionDoc, ItemDoc)
-}
-
-
-def is_checklist(text: str) -> bool:
-    """Cheap test: could ``text`` be a checklist (a top-level ``checklist:`` key)?"""
-    return CHECKLIST_KEY.search(text) is not None
-
-
-class _Locator:
-    """Names the item and field a data path points into."""
-
-    def __init__(self, source: Source) -> None:
-        self.data = source.data
-
-    def __call__(self, path: Path) -> tuple[str | None, str]:
-        if len(path) >= 4 and path[0] == "sections" and path[2] == "items":
-            item = self._get(path[:4])
-            label = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(label, str) or not label:
-                label = f"#{int(path[3]) + 1} of section {self._section(path)}"
-            return label, _dotted(path[4:])
-        if len(path) >= 2 and path[0] == "sections":
-            return None, f"sections[{self._section(path)}]" + (
-                "." + _dotted(path[2:]) if len(path) > 2 else "")
-        return None, _dotted(path)
-
-    def _section(self, path: Path) -> str:
-        section = self._get(path[:2])
-        sid = section.get("id") if isinstance(section, dict) else None
-        return sid if isinstance(sid, str) and sid else f"#{int(path[1]) + 1}"
-
-    def _get(self, path: Path) -> Any:
-        node = self.data
-        for part in path:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return None
-        return node
-
-
-def _dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _doc_keys(path: Path) -> list[str]:
-    shape = [p if isinstance(p, str) else 0 for p in path]
-    if shape[-1:] == ["retry"]:
-        return field_names(RetryDoc)
-    if shape[-1:] == ["attest"]:
-        return field_names(AttestDoc)
-    if shape[-1:] in (["only_in"], ["except_in"]):
-        return field_names(ScopeDoc)
-    return field_names({0: ChecklistDoc, 2: SectionDoc, 4: ItemDoc}.get(len(path), ItemDoc))
-
-
-def _spec_keys(spec: type) -> typing.Callable[[Path], list[str]]:
-    def keys(path: Path) -> list[str]:
-        # path is below ('sections', i, 'items', j, 'check', type)
-        current: Any = spec
-        for part in path[6:]:
-            if isinstance(part, int) or not is_dataclass(current):
-                continue
-            current = _dataclass_in(typing.get_type_hints(current).get(part))
-        return field_names(current) if is_dataclass(current) else []
-
-    return keys
-
-
-def _dataclass_in(hint: Any) -> Any:
-    if is_dataclass(hint):
-        return hint
-    for arg in typing.get_args(hint):
-        found = _dataclass_in(arg)
-        if found is not None:
-            return found
-    return None
+from .yamlsrc import KeyPath, Source, load
 
 
 class _Builder:
@@ -242,18 +50,18 @@ class _Builder:
         self.source = source
         self.settings = settings
         self.problems: list[Problem] = []
-        self.locate = _Locator(source)
+        self.locate = Locator(source)
         self.digests: dict[tuple[Any, Any], str] = {}
 
-    def problem(self, path: Path, message: str, hint: str | None = None, *,
-                key: bool = False, field_path: Path | None = None) -> None:
+    def problem(self, path: KeyPath, message: str, hint: str | None = None, *,
+                key: bool = False, field_path: KeyPath | None = None) -> None:
         line, column = self.source.mark(path, key=key)
         item, field_name = self.locate(field_path if field_path is not None else path)
         self.problems.append(Problem(self.source.path, line, column, message, item=item,
                                      field=field_name or None, hint=hint))
 
     # -- variables ----------------------------------------------------------
-    def interpolate(self, value: Any, path: Path, in_check: bool) -> Any:
+    def interpolate(self, value: Any, path: KeyPath, in_check: bool) -> Any:
         if isinstance(value, str):
             if "${" not in value:
                 return value
@@ -278,18 +86,18 @@ class _Builder:
         return value
 
     # -- structure ----------------------------------------------------------
-    def validate(self, doc: type, path: Path) -> Any:
+    def validate(self, doc: type, path: KeyPath) -> Any:
         """The data at ``path`` validated as ``doc``, or None if it is not a mapping.
 
         Problems are recorded; on errors the keys in error are dropped, so that
         the rest can still be checked and every mistake of a file is reported.
         """
-        data = self.locate._get(path)
-        adapter = _ADAPTERS[doc]
+        data = self.locate.get(path)
+        adapter = ADAPTERS[doc]
         try:
             validated = adapter.validate_python(data)
         except ValidationError as exc:
-            self.problems += problems_from(exc, self.source, path, self.locate, _doc_keys)
+            self.problems += problems_from(exc, self.source, path, self.locate, doc_keys)
             if not isinstance(data, dict):
                 return None
             bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
@@ -297,7 +105,7 @@ class _Builder:
                 return adapter.validate_python({k: v for k, v in data.items() if k not in bad})
             except ValidationError:
                 return doc()
-        for name in _REQUIRED[doc]:
+        for name in REQUIRED[doc]:
             value = data.get(name)
             if value in (None, "", []):
                 self.problem((*path, name) if name in data else path,
@@ -318,7 +126,7 @@ class _Builder:
         seen_sections: dict[str, int] = {}
         seen_items: dict[str, tuple[str, int]] = {}
         for s in range(len(doc.sections)):
-            spath: Path = ("sections", s)
+            spath: KeyPath = ("sections", s)
             sdoc = self.validate(SectionDoc, spath)
             if sdoc is None:
                 continue
@@ -328,7 +136,7 @@ class _Builder:
             seen_sections.setdefault(sdoc.id, self.source.mark((*spath, "id"))[0])
             items = []
             for i in range(len(sdoc.items)):
-                ipath: Path = (*spath, "items", i)
+                ipath: KeyPath = (*spath, "items", i)
                 idoc = self.validate(ItemDoc, ipath)
                 if idoc is None:
                     continue
@@ -349,7 +157,7 @@ class _Builder:
                          Location(self.source.path, line, column), doc.description,
                          tuple(sections))
 
-    def inherit(self, path: Path, *docs: Inherited) -> dict[str, Any]:
+    def inherit(self, path: KeyPath, *docs: Inherited) -> dict[str, Any]:
         """Effective inherited keys: the most specific doc that sets one wins;
         tags add up."""
         out: dict[str, Any] = {"tags": [], "except_in": [], "scope_reason": ""}
@@ -358,14 +166,15 @@ class _Builder:
                 if getattr(doc, name) is not None:
                     out[name] = getattr(doc, name)
             if doc.only_in is not None:
-                out["only_in"] = _environments(doc.only_in)
-                out["scope_reason"] = _reason(doc.only_in) or out["scope_reason"]
-            out["except_in"] = [*out["except_in"], *_environments(doc.except_in)]
-            out["scope_reason"] = _reason(doc.except_in) or out["scope_reason"]
+                out["only_in"] = environments(doc.only_in)
+                out["scope_reason"] = reason(doc.only_in) or out["scope_reason"]
+            out["except_in"] = [*out["except_in"], *environments(doc.except_in)]
+            out["scope_reason"] = reason(doc.except_in) or out["scope_reason"]
             out["tags"] = [*out["tags"], *(t for t in doc.tags if t not in out["tags"])]
         return out
 
-    def item(self, cdoc: ChecklistDoc, sdoc: SectionDoc, idoc: ItemDoc, path: Path) -> Item | None:
+    def item(self, cdoc: ChecklistDoc, sdoc: SectionDoc, idoc: ItemDoc,
+             path: KeyPath) -> Item | None:
         before = len(self.problems)
         eff = self.inherit(path, cdoc, sdoc, idoc)
         phase = eff.get("phase")
@@ -413,9 +222,11 @@ class _Builder:
             ordered=sdoc.ordered,
             digest=self.digests.get((path[1], path[3]), ""),
             on=groups,
+            checklist_title=cdoc.title, section_title=sdoc.title,
+            section_line=self.source.mark(path[:2])[0],
         )
 
-    def check_hosts(self, path: Path, groups: tuple[str, ...], eff: dict[str, Any],
+    def check_hosts(self, path: KeyPath, groups: tuple[str, ...], eff: dict[str, Any],
                     idoc: ItemDoc, check: CheckCall | None) -> None:
         """``on:`` names host groups of the environment, for a check that can run there."""
         where = self.where_set(path, "on", eff["on"])
@@ -445,12 +256,12 @@ class _Builder:
                              or f"its host groups: {names} (environments.{environment}.hosts "
                              "in the config)", field_path=(*path, "on"))
 
-    def where_set(self, path: Path, key: str, value: Any) -> Path:
+    def where_set(self, path: KeyPath, key: str, value: Any) -> KeyPath:
         """The path of the checklist, section or item key that set an inherited value."""
         for scope in (path, path[:2], ()):
-            node = self.locate._get(scope)
+            node = self.locate.get(scope)
             if isinstance(node, dict) and key in node:
-                at: Path = (*scope, key)
+                at: KeyPath = (*scope, key)
                 found = node[key]
                 if isinstance(found, dict) and isinstance(found.get("environments"), list):
                     at, found = (*at, "environments"), found["environments"]
@@ -460,7 +271,7 @@ class _Builder:
                     return (*at, found.index(value))
         return path
 
-    def check(self, raw: dict[str, Any], path: Path) -> CheckCall | None:
+    def check(self, raw: dict[str, Any], path: KeyPath) -> CheckCall | None:
         if len(raw) != 1:
             names = ", ".join(raw) or "none"
             self.problem(path, f"a check names exactly one check type, found {len(raw)}: {names}",
@@ -485,19 +296,12 @@ class _Builder:
             spec = check_type.adapter.validate_python(params)
         except ValidationError as exc:
             self.problems += problems_from(exc, self.source, (*path, name), self.locate,
-                                           _spec_keys(check_type.spec))
+                                           spec_keys(check_type.spec))
             return None
-        run_time = self.has_references and _mentions_run_time(params)
+        run_time = self.has_references and mentions_run_time(params)
         return CheckCall(name, spec, check_type.only_reads(spec), run_time,
-                         tuple(sorted(set(_env_names(params)))) if run_time else ())
+                         tuple(sorted(set(env_names(params)))) if run_time else ())
 
-
-def _environments(scope: list[str] | ScopeDoc) -> list[str]:
-    return scope.environments if isinstance(scope, ScopeDoc) else scope
-
-
-def _reason(scope: list[str] | ScopeDoc) -> str:
-    return scope.reason if isinstance(scope, ScopeDoc) else ""
 
 
 def _item_digests(data: dict[str, Any]) -> dict[tuple[Any, Any], str]:
@@ -513,15 +317,6 @@ def _item_digests(data: dict[str, Any]) -> dict[tuple[Any, Any], str]:
     return digests
 
 
-def _mentions_run_time(value: Any) -> bool:
-    if isinstance(value, str):
-        return needs_run_time(value)
-    if isinstance(value, dict):
-        return any(_mentions_run_time(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions_run_time(v) for v in value)
-    return False
-
 
 def _runs_on_hosts(name: str) -> bool:
     try:
@@ -529,30 +324,6 @@ def _runs_on_hosts(name: str) -> bool:
     except (DeploycheckError, ImportError):
         return False
     return found is not None and found.on_hosts
-
-
-def _env_names(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield from env_names(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _env_names(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _env_names(v)
-
-
-def find_checklists(
-    paths: Iterable[FilePath], rootdir: FilePath, settings: Settings
-) -> list[Checklist]:
-    """Every checklist under ``paths`` (for commands that work outside pytest)."""
-    found = []
-    for base in paths:
-        for file in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
-            text = file.read_text(encoding="utf-8")
-            if is_checklist(text):
-                found.append(load_checklist(text, file.relative_to(rootdir).as_posix(), settings))
-    return found
 
 
 def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
@@ -568,4 +339,56 @@ def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
     return checklist
 
 
-__all__ = ["ChecklistDoc", "ItemDoc", "SectionDoc", "is_checklist", "load_checklist"]
+# -- finding checklist files ---------------------------------------------------
+
+
+def is_checklist_file(path: Path) -> bool:
+    """Whether ``path`` is a YAML file with a top-level ``checklist:`` key."""
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return is_checklist(text)
+
+
+def _yaml_under(directory: Path) -> Iterator[Path]:
+    yield from directory.rglob("*.yaml")
+    yield from directory.rglob("*.yml")
+
+
+def discover(paths: Sequence[Path], targets: Sequence[Path] | None = None) -> list[Path]:
+    """The checklist files under the checklist ``paths``, sorted. With ``targets`` (what a
+    run names: files, directories), only those they lead to: a file named, or the files
+    below both a target and a checklist path — never a whole repository."""
+    found: set[Path] = set()
+    for target in paths if targets is None else targets:
+        if target.is_file():
+            if is_checklist_file(target):
+                found.add(target)
+            continue
+        for base in paths:
+            if base.is_relative_to(target):
+                start = base
+            elif target.is_relative_to(base):
+                start = target
+            else:
+                continue
+            found.update(f for f in _yaml_under(start) if is_checklist_file(f))
+    return sorted(found)
+
+
+def shown(path: Path, rootdir: Path) -> str:
+    """``path`` as users see it: relative to the project's root where it is below it."""
+    return path.relative_to(rootdir).as_posix() if path.is_relative_to(rootdir) else str(path)
+
+
+def load_all(files: Sequence[Path], rootdir: Path, settings: Settings) -> list[Checklist]:
+    """The checklists in ``files`` (ChecklistError for the first with mistakes; OSError
+    or UnicodeDecodeError for one that cannot be read)."""
+    return [load_checklist(f.read_text(encoding="utf-8"), shown(f, rootdir), settings)
+            for f in files]
+
+
+__all__ = ["discover", "is_checklist_file", "load_all", "load_checklist", "shown"]

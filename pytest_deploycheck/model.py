@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from .errors import EvidenceValue
 
-Outcome = Literal["passed", "failed"]
 SEVERITIES = ("low", "medium", "high", "critical")
 DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_CONCURRENCY = 32
-RELEASE_ENV = "DEPLOYCHECK_RELEASE"
-ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
-COMMIT_ENV = "DEPLOYCHECK_COMMIT"
-# a checklist is a YAML file with a top-level ``checklist:`` key
-CHECKLIST_KEY = re.compile(r"^checklist\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +73,9 @@ class Item:
     ordered: bool = False
     digest: str = ""  # of the item as written: editing it invalidates its sign-offs
     on: tuple[str, ...] = ()  # host groups: collected once per host of these groups
+    checklist_title: str = ""  # where it stands, for the reports
+    section_title: str = ""
+    section_line: int = 0
 
     @property
     def kind(self) -> str:
@@ -123,8 +118,8 @@ class Checklist:
 
 
 @dataclass(frozen=True, slots=True)
-class Signer:
-    """One signed statement that counted for an item: a sign-off, a veto or a waiver.
+class SignOff:
+    """One signed statement that counted for an item: an approval, a veto or a waiver.
     Plain strings only (it travels between xdist workers and into every report)."""
 
     principal: str
@@ -142,17 +137,18 @@ class Signer:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What running one item found. Evidence holds only strings and numbers.
+    """What a check (or an item's sign-offs) found: passed or not, and why, in one line.
+    Evidence holds only strings and numbers.
 
-    For a manual item, ``signers`` are the statements that decided it and
+    For a manual item, ``signoffs`` are the statements that decided it and
     ``awaiting`` the roles a sign-off is still awaited from (empty once it
     passed, and when it failed for another reason: a veto, unusable signers).
     """
 
-    outcome: Outcome
+    passed: bool
     message: str = ""
     evidence: Mapping[str, EvidenceValue] = field(default_factory=dict)
     attempts: int = 1
     duration: float = 0.0
-    signers: tuple[Signer, ...] = ()
+    signoffs: tuple[SignOff, ...] = ()
     awaiting: tuple[str, ...] = ()

@@ -18,93 +18,45 @@ function that probes and returns evidence, or raises :class:`CheckFailed`::
             raise CheckFailed(f"expected at most {spec.max_depth} messages, found {depth}")
         return {"depth": depth}
 
-Built-in types live in ``pytest_deploycheck.checks.<name>`` and are imported
-only when a checklist uses them. Third-party packages expose theirs through the
-entry-point group ``pytest_deploycheck.checks`` (``name = "pkg.module:function"``).
+Built-in types are the modules of ``pytest_deploycheck.checks`` (one module, named
+after its type, per type; ``_``-prefixed modules are the kit they share), found by
+listing that package and imported only when a checklist uses them. Third-party
+packages expose theirs through the entry-point group ``pytest_deploycheck.checks``
+(``name = "pkg.module:function"``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import pkgutil
 import threading
-import time
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ConfigDict, TypeAdapter
 
-from .errors import CheckFailed, EvidenceValue, RegistryError
-from .hosts import Target
+from . import checks as _checks
+from .context import CheckContext
+from .errors import EvidenceValue, RegistryError
 
 ENTRY_POINT_GROUP = "pytest_deploycheck.checks"
 
-_BUILTINS = {
-    name: f"pytest_deploycheck.checks.{name}"
-    for name in ("calendar", "changelog", "command", "coverage", "disk", "dns", "env", "file",
-                 "git", "http", "junit", "logs", "memory", "package", "port", "process",
-                 "prometheus", "python", "service", "sql", "tcp", "tls", "version",
-                 "websocket")
-}
+
+def _builtins() -> dict[str, str]:
+    """Check type name → module, for every module of the ``checks`` package."""
+    return {info.name: f"{_checks.__name__}.{info.name}"
+            for info in pkgutil.iter_modules(_checks.__path__) if not info.name.startswith("_")}
+
+
+_BUILTINS = _builtins()
 
 Evidence = Mapping[str, EvidenceValue]
 RunFunction = Callable[[Any, "CheckContext"], "Evidence | None"]
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass
-class CheckContext:
-    """What a check's ``run`` gets besides its spec.
-
-    ``timeout`` is the time this attempt may take, in seconds: pass it to every
-    network call and subprocess. Facts recorded with :meth:`record` stay in the
-    evidence even when the check then fails.
-    """
-
-    timeout: float
-    rootdir: Path
-    environment: str
-    release: str | None = None
-    evidence: dict[str, EvidenceValue] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-    host: Target | None = None  # the target host, for an item with 'on:'
-
-    @property
-    def deadline(self) -> float:
-        """``time.monotonic()`` value after which this attempt has overrun."""
-        return self.started + self.timeout
-
-    def remaining(self) -> float:
-        """Seconds left of this attempt's timeout (never negative)."""
-        return max(0.0, self.deadline - time.monotonic())
-
-    def record(self, **facts: EvidenceValue) -> None:
-        """Add facts (plain strings and numbers) to the item's evidence."""
-        self.evidence.update(facts)
-
-    def path(self, value: str) -> Path:
-        """``value`` as a path; relative paths start at the project's root."""
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.rootdir / p
-
-    def read_text(self, value: str) -> str:
-        """The text of the file at ``value``; CheckFailed if it cannot be read."""
-        try:
-            return self.path(value).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise CheckFailed(f"cannot read {value}: {exc.strerror or exc}") from None
-
-    def release_or(self, explicit: str | None, key: str) -> str:
-        """``explicit``, else the run's release; CheckFailed saying how to set one."""
-        release = explicit or self.release
-        if not release:
-            raise CheckFailed(f"the release is unknown: pass --deploycheck-release or set "
-                              f"{key!r}")
-        return release
 
 
 @dataclass(frozen=True)

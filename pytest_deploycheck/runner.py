@@ -1,29 +1,36 @@
-"""Running one item's check: run-time variables, timeouts, polling, evidence.
+"""The prober: running checks with run-time variables, timeouts, polling and evidence,
+on worker threads, ahead of their turn. Plain code, nothing of pytest.
 
-Plain code, no pytest: :func:`run_check` takes an item and returns a
-:class:`~pytest_deploycheck.model.Result`. Probes run on worker threads — a
-bounded :class:`Pool` for checks that only read, a thread of their own for the
-others — and :func:`wait` gives up on a probe that overruns its time limit.
+:func:`run_check` runs one check and returns a :class:`~pytest_deploycheck.model.Result`.
+A :class:`Prober` runs the checks of a run: those that only read on a bounded
+:class:`Pool`, a window ahead of the item that reports, the others one at a time on a
+lane of their own; :func:`wait` gives up on a probe that overruns its time limit.
 """
 
 from __future__ import annotations
 
 import os
 import queue
-import subprocess
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import MissingEnvironmentVariable, Secrets, resolve_env
+from .context import CheckContext
 from .errors import CheckFailed, EvidenceValue
-from .hosts import HostRef, Targets
-from .model import Item, Outcome, Result
-from .registry import REGISTRY, CheckContext
+from .hosts.groups import HostRef
+from .hosts.targets import Targets
+from .model import CheckCall, Item, Result, Retry
+from .registry import REGISTRY
+from .secrets import Secrets
 from .units import format_duration
+from .variables import MissingEnvironmentVariable, resolve_env
+
+DEFAULT_CONCURRENCY = 32
+GRACE = 1.0  # seconds a probe may overrun its own timeouts before it is abandoned
 
 
 @dataclass
@@ -42,73 +49,64 @@ def _plain(value: object) -> EvidenceValue:
     return value if isinstance(value, str | int | float | bool) else str(value)
 
 
-def run_check(item: Item, run: RunContext, host: HostRef | None = None) -> Result:
-    """Run ``item``'s check (on ``host`` for an item with ``on:``), polling per its
-    ``retry``, and say what was found."""
-    assert item.check is not None, "manual items have no check to run"
+def run_check(call: CheckCall, run: RunContext, *, timeout: float, retry: Retry | None = None,
+              host: HostRef | None = None) -> Result:
+    """Run the check ``call`` (on ``host``), each attempt within ``timeout`` seconds,
+    polling per ``retry``, and say what was found (not yet redacted)."""
     started = time.monotonic()
-    check_type = REGISTRY.get(item.check.type)
-    assert check_type is not None, f"check type {item.check.type} vanished after collection"
-    spec = item.check.spec
-    if item.check.uses_env:
+    check_type = REGISTRY.get(call.type)
+    assert check_type is not None, f"check type {call.type} vanished after collection"
+    spec = call.spec
+    if call.uses_env:
         try:
             spec = resolve_env(spec, run.environ, run.secrets)
         except MissingEnvironmentVariable as exc:
-            return Result("failed", f"{exc} (the check reads ${{env:{exc.name}}})",
+            return Result(False, f"{exc} (the check reads ${{env:{exc.name}}})",
                           duration=time.monotonic() - started)
-    poll_until = started + item.retry.timeout if item.retry else started
+    poll_until = started + retry.timeout if retry else started
     attempts = 0
     history: list[str] = []
     while True:
         attempts += 1
-        budget = item.timeout
-        if item.retry:
-            budget = max(0.001, min(budget, poll_until - time.monotonic()))
+        budget = timeout if not retry else max(0.001, min(timeout,
+                                                          poll_until - time.monotonic()))
         ctx = CheckContext(timeout=budget, rootdir=run.rootdir, environment=run.environment,
-                           release=run.release,
+                           release=run.release, environ=run.environ,
                            host=run.targets.get(host) if host is not None else None)
-        outcome, message = _attempt(check_type.run, spec, ctx)
+        passed, message = _attempt(check_type.run, spec, ctx)
         evidence: dict[str, EvidenceValue] = {"host": host.id} if host is not None else {}
         evidence.update((k, _plain(v)) for k, v in ctx.evidence.items())
-        now = time.monotonic()
-        if outcome == "passed" or not item.retry or now + item.retry.interval >= poll_until:
+        if passed or not retry or time.monotonic() + retry.interval >= poll_until:
             break
         history.append(f"attempt {attempts}: {message}")
-        time.sleep(item.retry.interval)
+        time.sleep(retry.interval)
     duration = time.monotonic() - started
-    verdict: Outcome = "passed" if outcome == "passed" else "failed"
-    if item.retry:
+    if retry:
         evidence["attempts"] = attempts
         if history:
             evidence["earlier attempts"] = "; ".join(history[-5:])
-    if outcome == "failed" and item.retry and attempts > 1:
+    if not passed and retry and attempts > 1:
         message = f"{message} (still failing after {attempts} attempts in " \
                   f"{format_duration(duration)})"
-    if run.secrets:
-        message = run.secrets.redact(message)
-        evidence = {k: run.secrets.redact(v) if isinstance(v, str) else v
-                    for k, v in evidence.items()}
-    return Result(verdict, message, evidence, attempts, duration)
+    return Result(passed, message, evidence, attempts, duration)
 
 
-def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[str, str]:
+def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[bool, str]:
     try:
         returned = run(spec, ctx)  # type: ignore[operator]
     except CheckFailed as exc:
         ctx.evidence.update(exc.evidence)
-        return "failed", exc.message
+        return False, exc.message
     except Exception as exc:  # a bug in a check type: fail the item, say where
         where = traceback.extract_tb(exc.__traceback__)[-1]
         ctx.evidence["error location"] = f"{where.filename}:{where.lineno}"
-        return "failed", f"the check raised {type(exc).__name__}: {exc}"
+        return False, f"the check raised {type(exc).__name__}: {exc}"
     if returned:
         ctx.evidence.update(returned)
-    return "passed", ""
+    return True, ""
 
 
 # -- running probes on worker threads ------------------------------------------
-
-GRACE = 1.0  # seconds a probe may overrun its own timeouts before it is abandoned
 
 
 def time_limit(item: Item) -> float:
@@ -121,6 +119,7 @@ class Probe:
     """One item's check, waiting to run or running on a worker thread."""
 
     def __init__(self, item: Item, run: RunContext, host: HostRef | None = None) -> None:
+        assert item.check is not None, "manual items have no check to run"
         self.item = item
         self.run = run
         self.host = host
@@ -137,10 +136,13 @@ class Probe:
             if self.cancelled:
                 return
             self.started = time.monotonic()
+        item = self.item
+        assert item.check is not None
         try:
-            self.result = run_check(self.item, self.run, self.host)
+            self.result = run_check(item.check, self.run, timeout=item.timeout,
+                                    retry=item.retry, host=self.host)
         except BaseException as exc:  # never let a worker die silently
-            self.result = Result("failed", f"the probe crashed: {type(exc).__name__}: {exc}")
+            self.result = Result(False, f"the probe crashed: {type(exc).__name__}: {exc}")
         finally:
             self.done.set()
 
@@ -152,18 +154,6 @@ class Probe:
             return self.cancelled
 
 
-def _spawn_by_fork() -> None:
-    """Make probe threads start programs with fork(), not vfork().
-
-    pytest sets and removes PYTEST_CURRENT_TEST on the main thread around every item;
-    a child made by vfork() shares the parent's memory until it execs, so when that
-    reallocates the environment meanwhile, the exec reads freed memory and fails with
-    "[Errno 14] Bad address" (seen on local:// hosts through testinfra, whose commands
-    we cannot hand an environment of their own). A forked child has its own copy."""
-    if getattr(subprocess, "_USE_VFORK", False):
-        subprocess._USE_VFORK = False  # type: ignore[attr-defined]
-
-
 class Pool:
     """A bounded pool of daemon threads that runs probes in the order submitted.
 
@@ -172,7 +162,6 @@ class Pool:
     """
 
     def __init__(self, size: int) -> None:
-        _spawn_by_fork()
         self.size = size
         self.submitted = 0
         self.started = 0
@@ -242,8 +231,81 @@ def wait(probe: Probe, pool: Pool | None = None) -> Result:
         probe.abandoned = True
         if pool is not None:
             pool.abandoned.append(probe)
-        return Result("failed", f"the check did not finish within its time limit of "
-                                f"{format_duration(limit)} (abandoned)",
+        return Result(False, f"the check did not finish within its time limit of "
+                             f"{format_duration(limit)} (abandoned)",
                       duration=time.monotonic() - started)
     assert probe.result is not None
     return probe.result
+
+
+def concurrent(item: Item) -> bool:
+    """Whether ``item``'s probe may run concurrently with others."""
+    return item.check is not None and item.check.read_only and not item.ordered
+
+
+class Prober:
+    """Runs the checks of one run: read-only ones concurrently on a pool, a bounded
+    window ahead of the item that reports; each item collects its result (by its key)
+    when its turn comes. Others run one at a time, on a lane of their own."""
+
+    def __init__(self, context: RunContext, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.context = context
+        self.concurrency = concurrency
+        self.pool: Pool | None = None
+        self._probes: dict[str, Probe] = {}
+        self._upcoming: deque[tuple[int, str, Item, HostRef | None]] = deque()
+        self._position: dict[str, int] = {}
+        self._lane: Pool | None = None
+
+    def prefetch(self, planned: Iterable[tuple[str, Item, HostRef | None]]) -> None:
+        """Start probing the concurrent checks of ``planned`` — (key, item, host) in the
+        order their results will be asked for."""
+        if self.concurrency <= 1:
+            return
+        chosen = [(key, item, host) for key, item, host in planned if concurrent(item)]
+        self._position = {key: n for n, (key, _, _) in enumerate(chosen)}
+        self._upcoming = deque((n, *entry) for n, entry in enumerate(chosen))
+        if self._upcoming:
+            self.pool = Pool(min(self.concurrency, len(self._upcoming)))
+            self._fill()
+
+    def _fill(self) -> None:
+        pool = self.pool
+        if pool is None or pool.stopped:
+            return
+        window = 2 * pool.size
+        while self._upcoming and pool.backlog() < window:
+            _, key, item, host = self._upcoming.popleft()
+            self._probes[key] = pool.submit(Probe(item, self.context, host))
+
+    def result(self, key: str, item: Item, host: HostRef | None = None) -> Result:
+        """Run (or collect the prefetched result of) ``item``'s check (on ``host``)."""
+        probe = self._probes.pop(key, None)
+        if probe is None and key in self._position:
+            # its turn came before the window reached it (earlier items were skipped):
+            # what stands before it in the window will not be asked for any more
+            here = self._position[key]
+            while self._upcoming and self._upcoming[0][0] <= here:
+                self._upcoming.popleft()
+        self._fill()
+        if probe is None:  # checks that run alone, one after the other, on a lane of their own
+            if self._lane is None or self._lane.stuck():
+                self._lane = Pool(1)
+            return wait(self._lane.submit(Probe(item, self.context, host)), self._lane)
+        return wait(probe, self.pool)
+
+    def stop(self) -> None:
+        """Launch no more probes (the run is stopping: ``-x``, ``--maxfail``)."""
+        if self.pool is not None:
+            self.pool.cancel_pending()
+
+    def close(self) -> None:
+        """Stop the threads; the probes not asked for are dropped."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        self._probes.clear()
+        self._upcoming.clear()
+        if self._lane is not None:
+            self._lane.close()
+            self._lane = None

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from .documents import ChecklistDoc, ItemDoc, SectionDoc
 from .errors import DeploycheckError
-from .loader import ChecklistDoc, ItemDoc, SectionDoc
 from .registry import REGISTRY
 
 SCHEMA_ID = "https://pytest-deploycheck.invalid/checklist.schema.json"

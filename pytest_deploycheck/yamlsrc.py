@@ -21,7 +21,7 @@ import yaml
 
 from .errors import ChecklistError, Problem
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -59,11 +59,11 @@ class Source:
 
     path: str
     data: Any
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     full: bool = True  # positions of every value and key, not only of mappings and lists
 
-    def mark(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def mark(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at ``path`` (or its key), else of
         the nearest enclosing value."""
         if key and path in self.keys:
@@ -118,7 +118,7 @@ def _quick(text: str, path: str) -> Source:
     resolve = loader.resolve
     scalar_node = yaml.ScalarNode
     # frames: the container being filled, its path, and (mappings) the key awaited
-    stack: list[tuple[Any, Path]] = []
+    stack: list[tuple[Any, KeyPath]] = []
     key: str | None = None
     try:
         events = iter(loader.get_event, None)
@@ -161,7 +161,7 @@ def _quick(text: str, path: str) -> Source:
                     raise _ReadAgain
                 container: Any = {} if kind is yaml.MappingStartEvent else []
                 if not stack:
-                    here: Path = ()
+                    here: KeyPath = ()
                     source.data = container
                 else:
                     parent, parent_path = stack[-1]
@@ -207,7 +207,7 @@ def _full(text: str, path: str) -> Source:
     problems: list[Problem] = []
     seen: set[int] = set()
 
-    def walk(node: yaml.Node, here: Path) -> Any:
+    def walk(node: yaml.Node, here: KeyPath) -> Any:
         if id(node) in seen:
             line, column = _pos(node)
             problems.append(Problem(path, line, column, "YAML aliases (*name) are not allowed",
@@ -230,7 +230,7 @@ def _full(text: str, path: str) -> Source:
                     problems.append(Problem(path, line, column, msg))
                     continue
                 key = key_node.value
-                child: Path = (*here, key)
+                child: KeyPath = (*here, key)
                 if key in result:
                     line, column = _pos(key_node)
                     first = source.keys[child]

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pytest_deploycheck.attest.statement import Statement, render
-from pytest_deploycheck.config import load_project
 from pytest_deploycheck.loader import load_checklist
+from pytest_deploycheck.project import load_project
 from sshkeys import sign_with_ssh_keygen
 
 

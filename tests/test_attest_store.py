@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from pytest_deploycheck.attest import signers, store
+from pytest_deploycheck.attest.signoffs import Binding, decide
 from pytest_deploycheck.attest.statement import Statement, render
-from pytest_deploycheck.attest.store import AttestationFileError, Binding, Entry, Trust
+from pytest_deploycheck.attest.store import AttestationFileError, Entry, Trust
 from pytest_deploycheck.model import Attest
 from sshkeys import sign_with_ssh_keygen
 
@@ -55,7 +56,7 @@ def check(e: Entry, trust: Trust) -> str | None:
 def test_a_valid_entry_approves_the_item(keydir: Path, trust: Trust) -> None:
     verdict = store.verify_entry(entry(keydir, render(statement())), trust, NOW)
     assert verdict.valid
-    decision = store.decide(Attest(("security-lead",)), [verdict], BINDING)
+    decision = decide(Attest(("security-lead",)), [verdict], BINDING)
     assert decision.passed
     assert decision.message == "approved by alice@example.com (security-lead)"
 
@@ -129,7 +130,7 @@ def test_a_statement_for_another_release_environment_or_definition_does_not_coun
     keydir: Path, trust: Trust, changes: dict[str, str], reason: str
 ) -> None:
     verdict = store.verify_entry(entry(keydir, render(statement(**changes))), trust, NOW)
-    decision = store.decide(Attest(("security-lead",)), [verdict], BINDING)
+    decision = decide(Attest(("security-lead",)), [verdict], BINDING)
     assert not decision.passed
     assert decision.message == ("needs approval by security-lead, has none; "
                                 f"alice@example.com (security-lead) does not count: {reason}")
@@ -137,7 +138,7 @@ def test_a_statement_for_another_release_environment_or_definition_does_not_coun
 
 def test_a_statement_without_environment_counts_everywhere(keydir: Path, trust: Trust) -> None:
     verdict = store.verify_entry(entry(keydir, render(statement(environment=None))), trust, NOW)
-    assert store.decide(Attest(("security-lead",)), [verdict], BINDING).passed
+    assert decide(Attest(("security-lead",)), [verdict], BINDING).passed
 
 
 def test_quorum_counts_distinct_principals(keydir: Path, trust: Trust) -> None:
@@ -145,12 +146,12 @@ def test_quorum_counts_distinct_principals(keydir: Path, trust: Trust) -> None:
     alice = store.verify_entry(entry(keydir, render(statement())), trust, NOW)
     again = store.verify_entry(entry(keydir, render(statement(justification="again"))),
                                trust, NOW)
-    once = store.decide(attest, [alice, again], BINDING)
+    once = decide(attest, [alice, again], BINDING)
     assert not once.passed
     assert once.message == "needs 2 approvals by security-lead, risk-management, has 1 of 2"
     bob = store.verify_entry(entry(keydir, render(statement(
         principal="bob@example.com", role="risk-management")), key="ecdsa-p256"), trust, NOW)
-    assert store.decide(attest, [alice, again, bob], BINDING).passed
+    assert decide(attest, [alice, again, bob], BINDING).passed
 
 
 def test_a_valid_rejection_is_a_veto(keydir: Path, trust: Trust) -> None:
@@ -159,7 +160,7 @@ def test_a_valid_rejection_is_a_veto(keydir: Path, trust: Trust) -> None:
     carol = store.verify_entry(entry(keydir, render(statement(
         principal="carol@example.com", decision="rejected",
         justification="CVE-2026-1234 is still open.")), key="rsa"), trust, NOW)
-    decision = store.decide(attest, [alice, carol], BINDING)
+    decision = decide(attest, [alice, carol], BINDING)
     assert not decision.passed
     assert decision.message == ("rejected by carol@example.com (security-lead): "
                                 "CVE-2026-1234 is still open.")
@@ -167,7 +168,7 @@ def test_a_valid_rejection_is_a_veto(keydir: Path, trust: Trust) -> None:
 
 def test_an_invalid_entry_is_named_in_the_reason(keydir: Path, trust: Trust) -> None:
     bad = entry(keydir, render(statement()), key="ecdsa-p384")
-    decision = store.decide(Attest(("security-lead",)), [store.verify_entry(bad, trust, NOW)],
+    decision = decide(Attest(("security-lead",)), [store.verify_entry(bad, trust, NOW)],
                             BINDING)
     assert decision.message.startswith("needs approval by security-lead, has none; an entry "
                                        "at test:1 is invalid: key SHA256:")

@@ -11,7 +11,9 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import Project, assert_clean
-from pytest_deploycheck import runner
+from pytest_deploycheck import spawn
+from pytest_deploycheck.hosts.groups import Connection, HostRef
+from pytest_deploycheck.hosts.targets import Targets
 from servers import LoopbackServer, closed_port, serve
 
 
@@ -234,20 +236,31 @@ def test_last_failed_reruns_only_the_failures(mixed: Project) -> None:
 
 def test_probes_start_programs_safely_while_pytest_changes_the_environment() -> None:
     """pytest sets and removes PYTEST_CURRENT_TEST around every item while probes start
-    programs on other threads; with vfork() that failed now and then with "[Errno 14] Bad
-    address" (seen on local:// hosts)."""
-    runner.Pool(1).close()  # what a run with probes does first
-    errors: list[OSError] = []
+    programs on other threads; a program started with the parent's environment failed
+    now and then with "[Errno 14] Bad address" (seen on local:// hosts). Probes start
+    programs through one helper that hands each its own environment, and local://
+    targets run their commands through it: no process-wide switch."""
+    assert getattr(subprocess, "_USE_VFORK", True), "nothing may turn vfork off globally"
+    local = Targets().get(HostRef("local", "local://", "", Connection()))
+    errors: list[Exception] = []
     done = threading.Event()
 
-    def spawn() -> None:
+    def by_helper() -> None:
         while not done.is_set():
             try:
-                subprocess.run("true", shell=True, check=False, timeout=10)
+                spawn.run("true", shell=True, timeout=10)
             except OSError as exc:
                 errors.append(exc)
 
-    threads = [threading.Thread(target=spawn) for _ in range(4)]
+    def on_local_target() -> None:
+        while not done.is_set():
+            try:
+                local.run(["true"], 10)
+            except Exception as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=by_helper) for _ in range(3)]
+    threads.append(threading.Thread(target=on_local_target))
     for thread in threads:
         thread.start()
     try:

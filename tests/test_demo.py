@@ -18,9 +18,9 @@ import pytest
 from conftest import IN_CI, Project
 from demo import monitoring
 from demo import sign as demo_sign
-from pytest_deploycheck.config import load_project
-from pytest_deploycheck.loader import find_checklists
+from pytest_deploycheck.loader import discover, load_all
 from pytest_deploycheck.model import Item
+from pytest_deploycheck.project import load_project
 from seeds import SEEDS, seed_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ ROLES = {"ops-lead", "dev-lead", "database-admin", "security-team", "business-ow
 def items_of(environment: str = "demo") -> dict[str, list[Item]]:
     settings = load_project(ROOT / "checks/deploycheck.yaml", "deploycheck.yaml",
                                       "x").select(environment, None)
-    return {c.id: list(c.items) for c in find_checklists([ROOT / "checks"], ROOT, settings)}
+    return {c.id: list(c.items) for c in load_all(discover([ROOT / "checks"]), ROOT, settings)}
 
 
 def pytest_in_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,12 @@ import textwrap
 
 import pytest
 
-from pytest_deploycheck.config import Project, Secrets, expand, resolve_env
+from pytest_deploycheck.documents import is_checklist
 from pytest_deploycheck.errors import ChecklistError
-from pytest_deploycheck.loader import is_checklist, load_checklist
+from pytest_deploycheck.loader import load_checklist
+from pytest_deploycheck.project import Project
+from pytest_deploycheck.secrets import Secrets
+from pytest_deploycheck.variables import expand, resolve_env
 
 PROJECT = Project(
     name="payments",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from pytest_deploycheck.model import Signer
-from pytest_deploycheck.report.record import ItemRecord, RunRecord, tally
+from pytest_deploycheck.gates import gates, ready
+from pytest_deploycheck.model import SignOff
+from pytest_deploycheck.record import ItemRecord, RunRecord
 
-ALICE = Signer("alice@example.com", "security-lead", "SHA256:abc", "approved",
+ALICE = SignOff("alice@example.com", "security-lead", "SHA256:abc", "approved",
                "2026-11-23T10:00:00Z", "2026-11-30T10:00:00Z", "Pen test passed")
 
 
@@ -20,7 +21,7 @@ def record(item: str, status: str, phase: str = "predeploy", **more: object) -> 
 
 def test_a_record_crosses_processes_as_json_and_comes_back_equal() -> None:
     original = record("sign", "passed", tags=("security",), evidence=(("status", 200),
-                      ("latency", "12 ms")), signers=(ALICE,), awaiting=("risk",),
+                      ("latency", "12 ms")), signoffs=(ALICE,), awaiting=("risk",),
                       duration=0.25, attempts=2)
     wire = json.loads(json.dumps(original.to_wire()))  # only plain JSON types on the wire
     assert ItemRecord.from_wire(wire) == original
@@ -31,26 +32,27 @@ def test_the_gate_line_counts_and_names_what_blocks() -> None:
         record("a", "passed"), record("b", "failed"), record("c", "waived"),
         record("d", "not_applicable"), record("e", "awaiting", awaiting=("security-lead",)),
         record("f", "awaiting", awaiting=("risk-management", "security-lead"))])
-    (phase, counts), = run.phases().items()
-    assert run.gate_line(phase, counts) == (
+    (gate,) = gates(run)
+    assert gate.line == (
         "predeploy: 1/5 passed, 1 waived, 1 not applicable — BLOCKED: 1 failed, "
         "2 awaiting sign-off (security-lead, risk-management)")
-    assert not run.ready
+    assert not ready(run)
 
 
 def test_waived_and_not_applicable_items_leave_the_gate_ready() -> None:
     run = RunRecord(items=[record("a", "passed"), record("b", "waived"),
                            record("c", "not_applicable")])
-    assert run.gate_line("predeploy", tally(run.items)) == (
-        "predeploy: 1/2 passed, 1 waived, 1 not applicable — READY")
-    assert run.ready
+    (gate,) = gates(run)
+    assert gate.line == "predeploy: 1/2 passed, 1 waived, 1 not applicable — READY"
+    assert ready(run)
 
 
 def test_a_run_that_stopped_early_or_met_a_broken_checklist_is_never_ready() -> None:
     run = RunRecord(items=[record("a", "passed")], stopped_early=True,
                     broken=["checks/bad.yaml"])
-    assert run.gate_line("predeploy", tally(run.items)) == (
+    (gate,) = gates(run)
+    assert gate.line == (
         "predeploy: 1/1 passed — BLOCKED: 1 checklist with mistakes (checks/bad.yaml), "
         "the run stopped before every item ran")
-    assert not run.ready
-    assert not RunRecord().ready  # nothing ran: nothing is ready
+    assert not ready(run)
+    assert not ready(RunRecord())  # nothing ran: nothing is ready

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_deploycheck.model import CHECKLIST_KEY
+from pytest_deploycheck.documents import CHECKLIST_KEY
 from pytest_deploycheck.schema import checklist_schema
 from pytest_deploycheck.yamlsrc import load
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..config import Settings
 from ..errors import DeploycheckError
-from ..loader import find_checklists
 from ..model import Item
-from .sshsig import NAMESPACE
+from ..project import Settings
+from .signers import AllowedSigner
+from .sshsig import NAMESPACE, PublicKey
 from .statement import Statement
 
 SIGN_TIMEOUT = 120.0  # a person may have to type a passphrase or touch a key
@@ -23,16 +24,14 @@ class SignError(DeploycheckError):
     """The sign-off could not be written (the message says why)."""
 
 
-def find_item(paths: list[Path], rootdir: Path, wanted: str, settings: Settings,
+def find_item(items: Sequence[Item], wanted: str, where: str,
               kind: str = "attestation") -> Item:
-    """The item ``wanted`` (``item`` or ``checklist::item``) among the checklists: a
-    manual one to attest, an automated one to waive."""
+    """The item ``wanted`` (``item`` or ``checklist::item``) among ``items`` (of the
+    checklists under ``where``): a manual one to attest, an automated one to waive."""
     checklist_id, _, item_id = wanted.rpartition("::")
-    found = [i for checklist in find_checklists(paths, rootdir, settings)
-             for i in checklist.items if i.id == item_id and checklist_id in ("", checklist.id)]
+    found = [i for i in items if i.id == item_id and checklist_id in ("", i.checklist)]
     if not found:
-        raise SignError(f"no item {wanted!r} in the checklists under "
-                        f"{', '.join(str(p.relative_to(rootdir)) for p in paths)}")
+        raise SignError(f"no item {wanted!r} in the checklists under {where}")
     if len(found) > 1:
         raise SignError(f"{len(found)} checklists have an item {item_id!r}; name it as "
                         + " or ".join(f"{i.checklist}::{i.id}" for i in found))
@@ -101,3 +100,23 @@ def append(path: Path, entry: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8", newline="\n") as handle:
         handle.write(entry)
+
+
+def principal_of(allowed: Sequence[AllowedSigner], key: PublicKey,
+                 holders: Sequence[str]) -> str:
+    """Whom ``key`` signs as: the one principal allowed_signers names for it, or else the
+    one holder of the role that the key may sign as (allowed_signers patterns such as
+    ``*@example.com`` name nobody in particular); ValueError when it cannot be told."""
+    entries = [s for s in allowed if s.key == key]
+    names = sorted({p for s in entries for p in s.principals if not any(c in p for c in "*?!")})
+    if len(names) == 1:
+        return names[0]
+    holding = sorted({h for h in holders if any(s.names(h) for s in entries)})
+    if len(holding) == 1:
+        return holding[0]
+    if not entries:
+        raise ValueError("this key is not in allowed_signers, so it cannot sign: add its line "
+                         "there, or use another key")
+    listed = ", ".join(names or holding or sorted({p for s in entries for p in s.principals}))
+    raise ValueError(f"cannot tell who signs with this key (allowed_signers lets it sign as "
+                     f"{listed}): pass --principal")

@@ -24,14 +24,13 @@ expired, lifetime within the policy).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..config import Project
 from ..errors import ChecklistError
-from ..model import Attest, Signer
+from ..project import Project
 from ..yamlsrc import load
 from . import signers as signers_mod
 from . import sshsig
@@ -76,19 +75,6 @@ class Verdict:
     @property
     def valid(self) -> bool:
         return self.error is None
-
-
-@dataclass(frozen=True)
-class Binding:
-    """What a statement must say to count for one item in this run."""
-
-    project: str
-    release: str | None
-    environment: str
-    checklist: str
-    item: str
-    item_digest: str
-    commit: str | None = None
 
 
 def read_entries(text: str, path: str) -> list[Entry]:
@@ -141,85 +127,6 @@ def verify_entry(entry: Entry, trust: Trust, now: datetime) -> Verdict:
     except SignatureError as exc:
         return Verdict(entry, None, fingerprint, str(exc))
     return Verdict(entry, statement, fingerprint)
-
-
-def mismatch(statement: Statement, binding: Binding) -> str | None:
-    """Why a valid statement does not count for the bound item, or None."""
-    if binding.release is None:
-        return "the release of this run is unknown (set --deploycheck-release)"
-    for name, want in (("project", binding.project), ("release", binding.release),
-                       ("checklist", binding.checklist), ("item", binding.item)):
-        got = getattr(statement, name)
-        if got != want:
-            return f"it is for {name} {got!r}, not {want!r}"
-    if statement.environment is not None and statement.environment != binding.environment:
-        return f"it is for environment {statement.environment!r}, not {binding.environment!r}"
-    if statement.commit != binding.commit and (statement.commit or binding.commit):
-        return (f"it binds commit {statement.commit!r}, this run deploys "
-                f"{binding.commit!r}")
-    if statement.item_digest != binding.item_digest:
-        return "the item was edited after it was signed"
-    return None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether an item's sign-offs suffice. ``awaiting`` names the roles a sign-off is
-    still awaited from: empty when it passed, or when a rejection vetoed it."""
-
-    passed: bool
-    message: str
-    signers: tuple[Signer, ...] = ()
-    awaiting: tuple[str, ...] = ()
-
-
-def signer_of(verdict: Verdict) -> Signer:
-    """The plain record of a valid entry's statement and key."""
-    st = verdict.statement
-    assert st is not None, "only valid entries sign"
-    assert verdict.fingerprint is not None
-    return Signer(principal=st.principal, role=st.role, fingerprint=verdict.fingerprint,
-                  decision=st.decision, issued_at=statement_mod.format_time(st.issued_at),
-                  expires_at=statement_mod.format_time(st.expires_at),
-                  justification=st.justification, kind=st.kind)
-
-
-def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
-           kind: str = "attestation") -> Decision:
-    """Whether ``attest`` is satisfied for the bound item by the checked entries."""
-    approvals: dict[str, Verdict] = {}
-    notes: list[str] = []
-    for verdict in verdicts:
-        st = verdict.statement
-        if st is None:
-            notes.append(f"an entry at {verdict.entry.where} is invalid: {verdict.error}")
-            continue
-        if st.kind != kind or st.checklist != binding.checklist or st.item != binding.item:
-            continue
-        why = mismatch(st, binding)
-        who = f"{st.principal} ({st.role})"
-        if why is not None:
-            notes.append(f"{who} does not count: {why}")
-            continue
-        if st.role not in attest.roles:
-            notes.append(f"{who} does not count: the item needs {', '.join(attest.roles)}")
-            continue
-        if st.decision == "rejected":
-            return Decision(False, f"rejected by {who}: {st.justification}",
-                            (signer_of(verdict),))
-        approvals.setdefault(st.principal, verdict)
-    signers = tuple(signer_of(v) for v in approvals.values())
-    needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
-             else f"approval by {', '.join(attest.roles)}")
-    if len(approvals) >= attest.quorum:
-        names = ", ".join(str(s) for s in signers)
-        return Decision(True, f"approved by {names}", signers)
-    if not approvals and not notes:
-        return Decision(False, f"needs {needs}", awaiting=attest.roles)
-    have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
-    detail = "; ".join(notes)
-    return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
-                    signers, attest.roles)
 
 
 class LedgerError(SignatureError):

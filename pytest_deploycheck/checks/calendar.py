@@ -30,8 +30,9 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Duration
 
 INSTALL = "pip install 'pytest-deploycheck[calendar]'"

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 
 from pydantic_core import PydanticCustomError
 
+from .. import spawn
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Regex, format_duration
 
 TAIL_LINES = 5
@@ -75,11 +77,11 @@ def _timed_out(spec: Command, ctx: CheckContext, shown: str, out: str, err: str)
 
 
 def _local(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]:
-    env = {**os.environ, **spec.env} if spec.env else None
+    environ = {**ctx.environ, **spec.env} if spec.env else ctx.environ
     cwd = ctx.path(spec.cwd) if spec.cwd else ctx.rootdir
     try:
-        proc = subprocess.Popen(
-            spec.run, shell=spec.shell, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        proc = spawn.start(
+            spec.run, shell=spec.shell, cwd=cwd, environ=environ, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
             start_new_session=True,
         )

@@ -24,8 +24,9 @@ from xml.etree import ElementTree
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 

@@ -24,9 +24,10 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import failure
-from ..registry import CheckContext, check_type
+from ..hosts.targets import failure
+from ..registry import check_type
 from ..units import Size, format_size
 
 

@@ -23,8 +23,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 
 INSTALL = "pip install 'pytest-deploycheck[dns]'"
 

@@ -11,7 +11,6 @@ Evidence: ``set`` (the names found). Failure names the missing or empty ones.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -19,8 +18,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -39,8 +39,9 @@ class Env:
 @check_type("env", read_only=True)
 def run(spec: Env, ctx: CheckContext) -> None:
     """Environment variables are set and non-empty (values never shown)."""
-    missing = [n for n in spec.names if n not in os.environ]
-    empty = [n for n in spec.names if n in os.environ and not os.environ[n].strip()]
+    environ = ctx.environ
+    missing = [n for n in spec.names if n not in environ]
+    empty = [n for n in spec.names if n in environ and not environ[n].strip()]
     ctx.record(set=", ".join(n for n in spec.names if n not in missing and n not in empty)
                or "none")
     problems = []

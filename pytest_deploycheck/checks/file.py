@@ -25,9 +25,10 @@ from pathlib import Path
 
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import failure
-from ..registry import CheckContext, check_type
+from ..hosts.targets import failure
+from ..registry import check_type
 from ..units import Duration, Regex, Size, format_duration, format_size
 
 MAX_READ = 64 * 1024 * 1024

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 from pydantic_core import PydanticCustomError
 
+from .. import spawn
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Regex
 
 
@@ -42,8 +44,8 @@ class Git:
 def git(ctx: CheckContext, repo: str, *args: str) -> tuple[int, str, str]:
     """Run git in ``repo`` within the attempt's time; (exit code, stdout, stderr)."""
     try:
-        done = subprocess.run(["git", *args], cwd=ctx.path(repo), capture_output=True, text=True,
-                              timeout=ctx.remaining(), check=False)
+        done = spawn.run(["git", *args], cwd=ctx.path(repo), capture_output=True, text=True,
+                         timeout=ctx.remaining(), environ=ctx.environ)
     except FileNotFoundError:
         raise CheckFailed("git is not installed") from None
     except NotADirectoryError:

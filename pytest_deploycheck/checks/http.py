@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json as jsonlib
 import re
-import socket
-import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,10 +33,11 @@ from typing import Any, Literal
 import requests
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Duration, Regex, format_duration
-from .tcp import describe_error
+from ._net import request_failure
 
 MAX_BODY = 4 * 1024 * 1024
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
@@ -98,34 +97,6 @@ def _lookup(document: Any, path: str) -> tuple[bool, Any]:
         else:
             return False, None
     return True, node
-
-
-def request_failure(exc: requests.RequestException, timeout: float) -> str:
-    """The root cause of a requests failure, in one line."""
-    if isinstance(exc, requests.Timeout):
-        return f"timed out after {format_duration(timeout)}"
-    if isinstance(exc, requests.TooManyRedirects):
-        return "too many redirects"
-    seen: list[BaseException] = []
-    todo: list[Any] = [exc]
-    while todo:
-        current = todo.pop(0)
-        if not isinstance(current, BaseException) or current in seen:
-            continue
-        seen.append(current)
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return f"TLS certificate not trusted: {current.verify_message}"
-        if isinstance(current, ssl.SSLError):
-            return f"TLS error: {current.reason or current}"
-        if isinstance(current, ConnectionRefusedError | ConnectionResetError | TimeoutError
-                      | socket.gaierror):
-            return describe_error(current, timeout)
-        todo += [getattr(current, "reason", None), current.__cause__, current.__context__,
-                 *current.args]
-    text = str(exc)
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "the server closed the connection without answering"
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @check_type("http", read_only=True)

@@ -23,8 +23,9 @@ from xml.etree import ElementTree
 
 from pydantic import Field
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Regex
 
 

@@ -31,8 +31,10 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from .. import spawn
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Duration, Regex
 
 FIRST_HITS = 3
@@ -72,9 +74,8 @@ def _stamp(line: str) -> float | None:
 def _sources(spec: Logs, ctx: CheckContext) -> Iterable[tuple[str, Iterable[str]]]:
     if spec.command:
         try:
-            done = subprocess.run(spec.command, capture_output=True, text=True,
-                                  errors="replace", timeout=ctx.remaining(), check=False,
-                                  cwd=ctx.rootdir)
+            done = spawn.run(spec.command, capture_output=True, text=True, errors="replace",
+                             timeout=ctx.remaining(), cwd=ctx.rootdir, environ=ctx.environ)
         except FileNotFoundError:
             raise CheckFailed(f"cannot run {spec.command[0]}: not found") from None
         except subprocess.TimeoutExpired:

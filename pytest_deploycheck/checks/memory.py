@@ -23,9 +23,10 @@ import psutil
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import failure
-from ..registry import CheckContext, check_type
+from ..hosts.targets import failure
+from ..registry import check_type
 from ..units import Size, format_size
 
 _CGROUP_FILES = (

@@ -26,9 +26,10 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import target_of
-from ..registry import CheckContext, check_type
+from ..hosts.targets import target_of
+from ..registry import check_type
 
 _CONSTRAINT = re.compile(r"^\s*(>=|<=|==|!=|>|<)?\s*(\S+)\s*$")
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {

@@ -22,9 +22,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import target_of
-from ..registry import CheckContext, check_type
+from ..hosts.targets import target_of
+from ..registry import check_type
 
 
 @dataclass(frozen=True)

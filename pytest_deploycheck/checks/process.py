@@ -23,9 +23,10 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import failure, target_of
-from ..registry import CheckContext, check_type
+from ..hosts.targets import failure, target_of
+from ..registry import check_type
 
 Count = Annotated[int, Field(ge=0)]
 # "pid user comm" a line: POSIX ps (procps, BSD), else busybox's (header line skipped)

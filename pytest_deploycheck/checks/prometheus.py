@@ -28,9 +28,10 @@ from typing import Any
 import requests
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
-from .http import request_failure
+from ..registry import check_type
+from ._net import request_failure
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..hosts import target_of
-from ..registry import CheckContext, check_type
+from ..hosts.targets import target_of
+from ..registry import check_type
 
 
 @dataclass(frozen=True)

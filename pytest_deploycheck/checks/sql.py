@@ -27,8 +27,9 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 
 INSTALL = "pip install 'pytest-deploycheck[sql]'"
 

@@ -20,9 +20,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import format_duration
+from ._net import describe_error
 
 
 @dataclass(frozen=True)
@@ -30,19 +32,6 @@ class Tcp:
     host: str
     port: Annotated[int, Field(ge=1, le=65535)]
     expect: Literal["open", "closed"] = "open"
-
-
-def describe_error(exc: OSError, timeout: float) -> str:
-    """One line for a failed connection: ``connection refused``, ``timed out after 2 s``…"""
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return f"timed out after {format_duration(timeout)}"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, ConnectionResetError):
-        return "connection reset by peer"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve host name ({exc.strerror})"
-    return exc.strerror or str(exc) or type(exc).__name__
 
 
 @check_type("tcp", read_only=True)

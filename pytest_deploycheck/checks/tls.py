@@ -29,9 +29,10 @@ from typing import Annotated, Literal
 from cryptography import x509
 from pydantic import Field
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
-from .tcp import describe_error
+from ..registry import check_type
+from ._net import describe_error
 
 _VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Regex
 
 DEFAULT = r"""^\s*(?:__version__|version)\s*=\s*["']([^"']+)["']"""

@@ -28,10 +28,11 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from ..context import CheckContext
 from ..errors import CheckFailed
-from ..registry import CheckContext, check_type
+from ..registry import check_type
 from ..units import Duration, Regex, format_duration
-from .tcp import describe_error
+from ._net import describe_error
 
 INSTALL = "pip install 'pytest-deploycheck[ws]'"
 

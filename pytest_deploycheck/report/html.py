@@ -5,21 +5,17 @@ bar per phase at the top of the summary; columns Item, Phase, Section, Kind and
 Evidence / Attested by; and, under each item, its evidence and every signer's
 principal, role, key fingerprint, issue and expiry.
 
-Registered only when pytest-html writes a report, on the process that writes it.
+These functions render HTML from records; ``plugin/html.py`` hands them to pytest-html.
 Styles are inline, so the one self-contained file shows the same anywhere.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from .record import LABELS, STATUSES, ItemRecord, RunRecord, Tally, host_groups, tally
-
-if TYPE_CHECKING:
-    from .collector import RunLog
+from ..gates import Tally, gates, host_groups, run_blockers, tally
+from ..outcome import LABELS, STATUSES
+from ..record import ItemRecord, RunRecord
 
 COLORS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#6d1b1b",
           "awaiting": "#ef8f00", "waived": "#7b1fa2", "blocked": "#8d6e63",
@@ -57,10 +53,9 @@ def bar(counts: Tally) -> str:
 def readiness(run: RunRecord) -> str:
     """The block at the top of the summary: a gate per phase, drawn as bars."""
     rows = []
-    for phase, counts in run.phases().items():
-        blockers = run.phase_blockers(counts)
-        verdict, color = ("BLOCKED", COLORS["failed"]) if blockers else ("READY",
-                                                                          COLORS["passed"])
+    for gate in gates(run):
+        phase, counts, blockers = gate.phase, gate.tally, gate.blockers
+        verdict, color = gate.verdict, COLORS["passed" if gate.ready else "failed"]
         numbers = " · ".join(f'<span style="color:{COLORS[s]};font-weight:bold">'
                              f"{counts.counts[s]}</span> {LABELS[s]}"
                              for s in STATUSES if counts.counts[s])
@@ -75,7 +70,7 @@ def readiness(run: RunRecord) -> str:
             f'<div>{numbers}</div>{why}</td></tr>')
     if not rows:
         rows.append(f'<tr><td style="{_CELL}" colspan="4">no checklist item ran: '
-                    f'{esc(", ".join(run.run_blockers()))}</td></tr>')
+                    f'{esc(", ".join(run_blockers(run)))}</td></tr>')
     legend = " ".join(
         f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
         f'width:10px;height:10px;background:{COLORS[s]};margin-right:4px"></span>'
@@ -133,9 +128,9 @@ def evidence_cell(record: ItemRecord) -> str:
         rest = message[len(label):] if message.startswith(label) else ""
         lines.append(f'<b style="color:{color}">{esc(label)}</b>{esc(_short(rest))}')
     if status != "waived":  # the waiver's own line names who waived it
-        for s in record.signers:
+        for s in record.signoffs:
             lines.append(f"{esc(s.decision)} by {esc(s)}")
-    if not record.signers and record.evidence and status != "waived":
+    if not record.signoffs and record.evidence and status != "waived":
         lines.append(esc(_short(record.evidence_text)))
     return "<br>".join(lines)
 
@@ -171,13 +166,13 @@ def details(record: ItemRecord) -> str:
     if evidence:
         parts.append(f'<p style="{_TEXT};font-weight:bold">Evidence</p>' + _table(
             [], [[f"<b>{esc(k)}</b>", f"<code>{esc(v)}</code>"] for k, v in evidence]))
-    if record.signers:
+    if record.signoffs:
         parts.append(f'<p style="{_TEXT};font-weight:bold">Signed</p>' + _table(
             ["principal", "role", "decision", "key fingerprint", "issued", "expires",
              "justification"],
             [[esc(s.principal), esc(s.role), esc("waiver" if s.kind == "waiver" else s.decision),
               f"<code>{esc(s.fingerprint)}</code>", esc(s.issued_at), esc(s.expires_at),
-              esc(s.justification)] for s in record.signers]))
+              esc(s.justification)] for s in record.signoffs]))
     if record.awaiting:
         parts.append(f'<p style="{_TEXT}"><b>Awaiting sign-off from</b> '
                      f"{esc(' or '.join(record.awaiting))}</p>")
@@ -194,44 +189,15 @@ def details(record: ItemRecord) -> str:
     return f'<div class="deploycheck-details">{"".join(parts)}</div>'
 
 
-class HtmlReport:
-    """pytest-html's hooks, reading what :class:`RunLog` gathers."""
+def metadata(run: RunRecord) -> dict[str, str | dict[str, str]]:
+    """What the Environment table adds, HTML-escaped (pytest-html shows it as HTML)."""
+    found = {"Project": run.project, "Release": run.release or "(not set)",
+             "Environment": run.environment, "Commit": run.commit or "(not bound)",
+             "Checklists": run.checklists, "Allowed signers": run.signers_file or "none",
+             "Attestations": run.attestations or "none"}
+    return {key: ({esc(k): esc(v) for k, v in value.items()} if isinstance(value, dict)
+                  else esc(value)) for key, value in found.items()}
 
-    def __init__(self, log: RunLog) -> None:
-        self.log = log
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        # after RunLog filled the header; before pytest-html reads the table (trylast)
-        from pytest_metadata.plugin import metadata_key
-
-        run = self.log.run
-        metadata: dict[str, Any] = session.config.stash[metadata_key]
-        found = {"Project": run.project, "Release": run.release or "(not set)",
-                 "Environment": run.environment, "Commit": run.commit or "(not bound)",
-                 "Checklists": run.checklists, "Allowed signers": run.signers_file or "none",
-                 "Attestations": run.attestations or "none"}
-        for key, value in found.items():  # pytest-html shows these as HTML: escape them
-            metadata[key] = ({esc(k): esc(v) for k, v in value.items()}
-                             if isinstance(value, dict) else esc(value))
-
-    def pytest_html_report_title(self, report: Any) -> None:
-        report.title = f"Deployment checklists: {self.log.run.subject}"
-
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells[1:1] = HEADER
-
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        cells[1:1] = row_cells(getattr(report, "deploycheck", None))
-
-    @pytest.hookimpl(tryfirst=True)  # before pytest-html reads the extras
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "deploycheck", None)
-        if record is not None:
-            from pytest_html import extras
-
-            found = [*getattr(report, "extras", []), extras.html(details(record))]
-            report.extras = found  # type: ignore[attr-defined]
-
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str],
-                                    postfix: list[str], session: pytest.Session) -> None:
-        prefix.append(readiness(self.log.run))
+def title(run: RunRecord) -> str:
+    return f"Deployment checklists: {run.subject}"

@@ -43,7 +43,9 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .record import STATUSES, ItemRecord, RunRecord, host_groups
+from ..gates import gates, host_groups, ready
+from ..outcome import STATUSES
+from ..record import ItemRecord, RunRecord
 
 FORMAT = "pytest-deploycheck/1"
 
@@ -57,7 +59,7 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
         "severity": record.severity, "owner": record.owner or None,
         "outcome": record.status, "message": record.message,
         "evidence": dict(record.evidence),
-        "signers": [asdict(s) for s in record.signers],
+        "signers": [asdict(s) for s in record.signoffs],
         "awaiting": list(record.awaiting),
         "host": record.host or None, "group": record.group or None,
         "file": record.path, "line": record.line,
@@ -66,23 +68,21 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
 
 
 def document(run: RunRecord) -> dict[str, Any]:
-    gates = []
-    for phase, counts in run.phases().items():
-        gates.append({
-            "phase": phase,
-            "ready": run.phase_ready(counts),
-            "applicable": counts.applicable,
-            "counts": {s: counts.counts[s] for s in STATUSES},
-            "awaiting": counts.awaiting,
-            "summary": run.gate_line(phase, counts),
-        })
+    found = [{
+        "phase": gate.phase,
+        "ready": gate.ready,
+        "applicable": gate.tally.applicable,
+        "counts": {s: gate.tally.counts[s] for s in STATUSES},
+        "awaiting": gate.tally.awaiting,
+        "summary": gate.line,
+    } for gate in gates(run)]
     return {
         "format": FORMAT,
         "project": run.project, "release": run.release, "commit": run.commit,
         "environment": run.environment, "started": run.started, "finished": run.finished,
         "exit_status": run.exit_status,
-        "ready": run.ready,
-        "gates": gates,
+        "ready": ready(run),
+        "gates": found,
         "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
                   "attestations": run.attestations},
         "contacts": [dict(zip(("role", "name", "phone", "email"), c, strict=True))

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from .record import ItemRecord, RunRecord, by_section, host_groups
+from ..gates import gates, host_groups, run_blockers
+from ..record import ItemRecord, RunRecord, by_section
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _MAX_NOTE = 600  # characters of notes in one cell: the JSON and HTML have everything
@@ -38,9 +39,9 @@ def _cell(text: str) -> str:
 def notes(record: ItemRecord) -> str:
     """What a person reads beside the box: the evidence, or why it is not ticked."""
     if record.status == "passed":
-        if record.signers:
+        if record.signoffs:
             return "; ".join(f"{s.decision} by {s} on {s.issued_at} (key {s.fingerprint})"
-                             for s in record.signers)
+                             for s in record.signoffs)
         return record.evidence_text
     parts = [record.message] if record.message else []
     if record.evidence and record.status in ("failed", "waived", "error"):
@@ -73,7 +74,7 @@ def _list_line(record: ItemRecord) -> str:
 def _signoffs(records: list[ItemRecord]) -> list[str]:
     rows = []
     for record in records:
-        for s in record.signers:
+        for s in record.signoffs:
             verb = "waived" if s.kind == "waiver" else s.decision
             rows.append(f"| {_cell(s.role)} | {_cell(s.principal)} | `{s.fingerprint}` "
                         f"{verb} | {s.issued_at} | {s.expires_at} | `{record.ref}` |")
@@ -90,14 +91,13 @@ def _signoffs(records: list[ItemRecord]) -> list[str]:
 def render(run: RunRecord, style: str = "table") -> str:
     """The Markdown text (``style`` ``table`` or ``list``)."""
     out = [f"# Deployment checklists: {_cell(run.subject)}", ""]
-    phases = run.phases()
-    for phase, counts in phases.items():
-        ready = run.phase_ready(counts)
-        out.append(f"- {'✅' if ready else '❌'} **{phase}**: "
-                   f"{_cell(run.gate_line(phase, counts).split(': ', 1)[1])}")
-    if not phases:
-        out.append("- ❌ no checklist item ran" + (
-            ": " + _cell(", ".join(run.run_blockers())) if run.run_blockers() else ""))
+    found = gates(run)
+    for gate in found:
+        out.append(f"- {'✅' if gate.ready else '❌'} **{gate.phase}**: "
+                   f"{_cell(gate.line.split(': ', 1)[1])}")
+    if not found:
+        shut = run_blockers(run)
+        out.append("- ❌ no checklist item ran" + (": " + _cell(", ".join(shut)) if shut else ""))
     out += [f"- {'✅' if not g.failing else '❌'} {_cell(g.text(name))}"
             for name, g in host_groups(run.items).items()]
     out.append("")
@@ -108,7 +108,7 @@ def render(run: RunRecord, style: str = "table") -> str:
     if files:
         out += ["<details><summary>Files the outcome rests on</summary>", "",
                 *(f"- `{path}` `{digest}`" for path, digest in files), "", "</details>", ""]
-    several_phases = len(phases) > 1
+    several_phases = len(found) > 1
     for (_, checklist_title), sections in by_section(run.items).items():
         out += [f"## {_cell(checklist_title)}", ""]
         for (_, section_title), records in sections.items():

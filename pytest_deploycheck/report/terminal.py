@@ -14,9 +14,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .record import RunRecord, Tally, by_section, host_groups, tally
+from ..gates import Tally, gates, host_groups, tally
+from ..record import RunRecord, by_section
 
 _WIDE = 44  # title column
 
@@ -59,10 +58,9 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
         for path in run.broken:
             lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
                           "items did not run", {"red": True}))
-    for phase, counts in run.phases().items():
-        ready = run.phase_ready(counts)
-        lines.append((run.gate_line(phase, counts),
-                      {"green": True, "bold": True} if ready else {"red": True, "bold": True}))
+    for gate in gates(run):
+        lines.append((gate.line, {"green": True, "bold": True} if gate.ready
+                      else {"red": True, "bold": True}))
     if not run.items and run.broken:
         lines.append((f"no checklist item ran — BLOCKED: {len(run.broken)} checklist"
                       f"{'s' if len(run.broken) > 1 else ''} with mistakes",
@@ -70,7 +68,6 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
     return lines
 
 
-def write_summary(reporter: pytest.TerminalReporter, run: RunRecord, verbosity: int) -> None:
-    reporter.write_sep("=", f"deploycheck: {run.subject}")
-    for text, markup in summary_lines(run, verbosity):
-        reporter.write_line(text, **markup)
+def title(run: RunRecord) -> str:
+    """The summary's heading."""
+    return f"deploycheck: {run.subject}"

@@ -1,176 +1,27 @@
-"""Target hosts: groups of hosts in the environment config, and running checks on them
-through pytest-testinfra's backends (ssh, paramiko, docker, podman, kubectl, local …).
-
-Config (``checks/deploycheck.yaml``)::
-
-    environments:
-      demo:
-        hosts:
-          web: [local://]                          # a list of testinfra host URLs …
-      production:
-        hosts:
-          web:                                     # … or the URLs with connection settings
-            hosts: [ssh://deploy@web-1, ssh://deploy@web-2:2222]
-            ssh_config: deploy/ssh_config
-            identity_file: ~/.ssh/deploy_ed25519
-            connect_timeout: 5s
-            sudo: true
-            max_sessions: 4                        # probes at once on one host
-
-An item with ``on: web`` is collected once per host of the group (``item[web-1]``).
-We write no SSH client: :class:`Target` hands each command to testinfra.
+"""Running checks on target hosts through pytest-testinfra's backends (ssh, paramiko,
+docker, podman, kubectl, local …): one :class:`Target` per host and process, commands with
+a time limit, and one line saying why when a host cannot be reached.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
-import re
 import shlex
-import shutil
 import subprocess
-import sys
 import tempfile
 import threading
-import urllib.parse
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import CheckFailed
+from .. import spawn
+from ..errors import CheckFailed
+from .groups import INSTALL_HINT, Connection, HostRef
 
 if TYPE_CHECKING:
+    from testinfra.backend.base import BaseBackend, CommandResult
     from testinfra.host import Host
-
-INSTALL_HINT = "pip install 'pytest-deploycheck[hosts]'"
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_SESSIONS = 4
-_ID = re.compile(r"^[A-Za-z0-9_.@:%+-]+$")
-
-
-class HostSpecError(ValueError):
-    """A host URL that cannot name a host."""
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """How to reach the hosts of a group."""
-
-    ssh_config: str | None = None
-    identity_file: str | None = None
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    sudo: bool = False
-    sudo_user: str | None = None
-    max_sessions: int = DEFAULT_SESSIONS
-
-
-@dataclass(frozen=True, slots=True)
-class HostRef:
-    """One host of a group: its id in node ids and reports, and its testinfra URL."""
-
-    id: str
-    url: str
-    group: str
-    connection: Connection
-
-
-def host_id(url: str) -> str:
-    """What a host is called in node ids and reports: the host part of its URL
-    without the user (``ssh://deploy@web-1:2222`` → ``web-1:2222``; ``local://`` →
-    ``local``; ``kubectl://pod?namespace=x`` → ``pod``)."""
-    if "://" not in url:
-        raise HostSpecError(f"{url!r} is not a host URL like ssh://user@host, "
-                            "docker://container or local://")
-    parsed = urllib.parse.urlsplit(url)
-    if not parsed.scheme:
-        raise HostSpecError(f"{url!r} has no connection type (ssh://, docker://, local:// …)")
-    netloc = parsed.netloc.rpartition("@")[2]
-    found = netloc or parsed.scheme
-    if not _ID.match(found):
-        raise HostSpecError(f"{url!r}: the host name {found!r} has characters node ids cannot "
-                            "carry")
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class HostGroup:
-    """A named group of hosts: listed as URLs, or an Ansible inventory's group
-    (``ansible`` = (inventory path as written, group), expanded at collection)."""
-
-    name: str
-    hosts: tuple[HostRef, ...]
-    connection: Connection = Connection()
-    ansible: tuple[str, str] | None = None
-
-
-class InventoryError(Exception):
-    """An Ansible inventory that cannot give the group's hosts (the message says why)."""
-
-
-def ansible_hosts(group: HostGroup, rootdir: str) -> HostGroup:
-    """``group`` with the hosts of its Ansible inventory group, in inventory order
-    (sorted by name, the same in every process), as ``ansible://`` URLs."""
-    assert group.ansible is not None
-    written, pattern = group.ansible
-    inventory = os.path.join(rootdir, os.path.expanduser(written))
-    if not os.path.exists(inventory):
-        raise InventoryError(f"the Ansible inventory {written} does not exist")
-    try:
-        from testinfra.utils.ansible_runner import AnsibleRunner
-    except ImportError:
-        raise InventoryError(f"reading an Ansible inventory needs pytest-testinfra: "
-                             f"{INSTALL_HINT} ansible-core") from None
-    # ansible-inventory once, with a time limit (testinfra would run it without one), found
-    # on PATH or beside the Python running pytest (a virtualenv's bin/, not always on PATH)
-    on_path = shutil.which("ansible-inventory")
-    program = on_path or shutil.which("ansible-inventory", path=os.path.dirname(sys.executable))
-    if program is None:
-        raise InventoryError("reading an Ansible inventory needs ansible-inventory: pip "
-                             "install ansible-core")
-    try:
-        done = subprocess.run([program, "--list", "-i", inventory], capture_output=True,
-                              text=True, timeout=60, check=False,
-                              env={**os.environ, "ANSIBLE_VERBOSITY": "0"})
-        data = json.loads(done.stdout) if done.returncode == 0 else None
-    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-        raise InventoryError(f"cannot read the Ansible inventory {written}: {exc}") from None
-    if data is None:
-        raise InventoryError(f"cannot read the Ansible inventory {written}: "
-                             f"{_last_line(done.stderr) or f'exit code {done.returncode}'}")
-    if on_path is None:  # testinfra's ansible backend calls ansible tools by name
-        os.environ["PATH"] = os.path.dirname(program) + os.pathsep + os.environ.get("PATH", "")
-    runner = AnsibleRunner.get_runner(inventory)  # the runner its ansible:// hosts will use
-    runner.__dict__["inventory"] = data  # what testinfra would have read (cached property)
-    try:
-        names = runner.get_hosts(pattern)
-    except RuntimeError as exc:
-        raise InventoryError(f"cannot read the Ansible inventory {written}: {exc}") from None
-    if not names:
-        raise InventoryError(f"the Ansible inventory {written} has no hosts in group "
-                             f"{pattern!r}")
-    refs = []
-    for name in names:
-        if not _ID.match(name):
-            raise InventoryError(f"the Ansible inventory {written}: host name {name!r} has "
-                                 "characters node ids cannot carry")
-        url = f"ansible://{name}?ansible_inventory={urllib.parse.quote(inventory, safe='/')}"
-        refs.append(HostRef(name, url, group.name, group.connection))
-    return HostGroup(group.name, tuple(refs), group.connection)
-
-
-def hosts_of(groups: Sequence[HostGroup], names: Sequence[str]) -> list[HostRef]:
-    """The hosts of the groups ``names``, in config order, each once."""
-    by_name = {g.name: g for g in groups}
-    seen: set[str] = set()
-    found = []
-    for name in names:
-        for host in by_name[name].hosts:
-            if host.id not in seen:
-                seen.add(host.id)
-                found.append(host)
-    return found
 
 
 # -- running on a host -----------------------------------------------------------
@@ -182,8 +33,11 @@ class Output(Protocol):
     stderr: str
 
 
-def testinfra_host(url: str, connection: Connection, control_path: str) -> Host:
-    """The testinfra Host for ``url``; CheckFailed with the install line without it."""
+def testinfra_host(url: str, connection: Connection, control_path: str,
+                   environ: Mapping[str, str] | None) -> Host:
+    """The testinfra Host for ``url``, starting its programs (ssh, docker, the commands
+    of local://) with their own copy of ``environ`` (see :mod:`..spawn`); CheckFailed
+    with the install line without testinfra."""
     try:
         import testinfra
     except ImportError:
@@ -206,7 +60,20 @@ def testinfra_host(url: str, connection: Connection, control_path: str) -> Host:
             # its own: testinfra %-formats the command line, so ssh's %C cannot be used)
             kwargs["controlpath"] = control_path
             kwargs["controlpersist"] = 60
-    return testinfra.get_host(url, **kwargs)
+    host = testinfra.get_host(url, **kwargs)
+    backend = host.backend
+    backend.run_local = functools.partial(_run_local, backend, environ)  # this host only
+    return host
+
+
+def _run_local(backend: BaseBackend, environ: Mapping[str, str] | None, command: str,
+               *args: str) -> CommandResult:
+    """testinfra's ``BaseBackend.run_local``, with the program's own environment."""
+    cmd = backend.encode(backend.quote(command, *args))
+    proc = spawn.start(cmd, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, environ=environ)
+    stdout, stderr = proc.communicate()
+    return backend.result(proc.returncode, cmd, stdout, stderr)
 
 
 def _last_line(text: str) -> str:
@@ -230,9 +97,11 @@ class Target:
     """One host as the checks see it: commands with a time limit, and one line
     saying why when the host cannot be reached (remembered for its other items)."""
 
-    def __init__(self, ref: HostRef, control_path: str) -> None:
+    def __init__(self, ref: HostRef, control_path: str,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.ref = ref
         self._control_path = control_path
+        self._environ = environ
         self._host: Host | None = None
         self._connected = False
         self._unreachable: str | None = None
@@ -259,7 +128,7 @@ class Target:
                 raise self._fail(self._unreachable)
             if not self._connected:
                 host = self._host or testinfra_host(self.ref.url, self.ref.connection,
-                                                    self._control_path)
+                                                    self._control_path, self._environ)
                 self._host = host
                 try:
                     with self._sessions:
@@ -336,10 +205,12 @@ def target_of(host: Target | None) -> Target:
 
 
 class Targets:
-    """The Targets of one process, made on first use; ``close`` ends the multiplexed
-    ssh connections they opened."""
+    """The Targets of one run, made on first use, their programs started with
+    ``environ`` (None: this process's); ``close`` ends the multiplexed ssh connections
+    they opened."""
 
-    def __init__(self) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = environ
         self._targets: dict[str, Target] = {}
         self._lock = threading.Lock()
         self._control_dir: str | None = None
@@ -351,7 +222,7 @@ class Targets:
                 if self._control_dir is None:  # short: a socket path has ~100 characters
                     self._control_dir = tempfile.mkdtemp(prefix="dc-ssh-")
                 path = os.path.join(self._control_dir, str(len(self._targets)))
-                found = self._targets[ref.url] = Target(ref, path)
+                found = self._targets[ref.url] = Target(ref, path, self._environ)
             return found
 
     def close(self) -> None:
@@ -363,7 +234,7 @@ class Targets:
         procs = []
         for socket in sockets:
             with contextlib.suppress(OSError):
-                procs.append(subprocess.Popen(
+                procs.append(spawn.start(
                     ["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "unused"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for proc in procs:

@@ -1,47 +1,58 @@
-"""Gathers the run's evidence where the reports are written (never on an xdist
-worker): the header at the start, every item's record as its report arrives,
-and, at the end, writes the JSON and Markdown files and the terminal summary."""
+"""Gathers the run's record where the reports are written (never on an xdist worker):
+the header at the start, every item's record as its report arrives; at the end it
+writes the JSON and Markdown files and the terminal summary."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from .record import ItemRecord, RunRecord, file_digest
-
-if TYPE_CHECKING:
-    from ..state import State
+from . import current, options
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
-def now_text() -> str:
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.collectonly or hasattr(config, "workerinput"):
+        return
+    log = RunLog(config, checklist_files(config))
+    config.pluginmanager.register(log, "deploycheck-reports")
+    if log.files and config.pluginmanager.hasplugin("html") and config.getoption(
+            "htmlpath", None):
+        from .html import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(log.run), "deploycheck-html")
+
+
+def checklist_files(config: pytest.Config) -> list[Path]:
+    """The checklist files this run's arguments lead to, as collection finds them."""
+    where = options.layout(config)
+    args = [a.split("::")[0] for a in config.args]
+    if not where.in_use and not any(a.endswith((".yaml", ".yml")) for a in args):
+        return []
+    from ..loader import discover
+
+    return discover(where.paths, [(config.invocation_params.dir / a).resolve() for a in args])
+
+
+def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RunLog:
-    """Registered by the plugin on the process that writes the reports."""
+    """Registered on the process that writes the reports."""
 
-    def __init__(self, config: pytest.Config, checklist_files: list[Path]) -> None:
+    def __init__(self, config: pytest.Config, files: list[Path]) -> None:
+        from ..record import RunRecord
+
         self.config = config
-        self.checklist_files = checklist_files
+        self.files = files
         self.run = RunRecord()
         self.finished_tests = 0
         self._header_done = False
-
-    @property
-    def active(self) -> bool:
-        """Whether this run met checklists (otherwise every report stays silent)."""
-        return bool(self.checklist_files or self.run.items)
-
-    def _state(self) -> State:
-        from .. import state
-
-        return state.get(self.config)
 
     def fill_header(self) -> None:
         """Project, release, environment, commit and the digests of the files that
@@ -49,31 +60,30 @@ class RunLog:
         if self._header_done:
             return
         self._header_done = True
-        from ..attest import store
+        from ..attest.store import attestation_files
         from ..errors import ChecklistError
+        from ..record import file_digest
 
-        run = self.run
-        root = self.config.rootpath
-        run.checklists = {_shown(p, root): file_digest(p) for p in self.checklist_files}
-        state = self._state()
+        run, where = self.run, options.layout(self.config)
+        run.checklists = {where.shown(p): file_digest(p) for p in self.files}
         try:
-            settings = state.settings()
+            settings = current.settings(self.config)
         except ChecklistError:
             return  # the config's mistakes are the run's collection errors
         run.project, run.release = settings.project.name, settings.release
         run.contacts = list(settings.project.contacts)
-        run.environment, run.commit = settings.environment, state.commit
-        signers = root / settings.project.signers
+        run.environment, run.commit = settings.environment, settings.commit
+        signers = where.rootdir / settings.project.signers
         if signers.is_file():
-            run.signers_file = {_shown(signers, root): file_digest(signers)}
-        where = state.attestations_option() or root / settings.project.attestations
-        run.attestations = {_shown(p, root): file_digest(p)
-                            for p in store.attestation_files(where)}
+            run.signers_file = {where.shown(signers): file_digest(signers)}
+        attestations = settings.attestations or where.rootdir / settings.project.attestations
+        run.attestations = {where.shown(p): file_digest(p)
+                            for p in attestation_files(attestations)}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.run.started = now_text()
-        if self.checklist_files:
+        self.run.started = _now()
+        if self.files:
             self.fill_header()
 
     @pytest.hookimpl(tryfirst=True)
@@ -87,15 +97,14 @@ class RunLog:
         if report.when == "teardown":
             self.finished_tests += 1
         record = getattr(report, "deploycheck", None)
-        if isinstance(record, ItemRecord):
+        if record is not None:
             self.run.items.append(record)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.run
-        run.finished = now_text()
-        run.exit_status = int(exitstatus)
-        if self.active:
+        run.finished, run.exit_status = _now(), int(exitstatus)
+        if self.files or run.items:
             self.fill_header()
             distributed = self.config.pluginmanager.hasplugin("dsession")
             expected = session.testscollected if distributed else len(session.items)
@@ -104,8 +113,8 @@ class RunLog:
         self.write_files()  # what was asked for, even when no checklist ran
 
     def write_files(self) -> None:
-        from . import json as json_report
-        from . import markdown
+        from ..report import json as json_report
+        from ..report import markdown
 
         option = self.config.getoption
         if option("deploycheck_json"):
@@ -123,15 +132,12 @@ class RunLog:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.run.items and not self.run.broken:
             return
-        from . import terminal
+        from ..report import terminal
 
         self.fill_header()
-        terminal.write_summary(terminalreporter, self.run,
-                               self.config.get_verbosity())
-
-
-def _shown(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        terminalreporter.write_sep("=", terminal.title(self.run))
+        for text, markup in terminal.summary_lines(self.run, self.config.get_verbosity()):
+            terminalreporter.write_line(text, **markup)
 
 
 def _write(where: str, text: str) -> None:

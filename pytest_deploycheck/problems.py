@@ -1,4 +1,5 @@
-"""Turn pydantic validation errors into located, human problems.
+"""Where a mistake is and how to say it: pydantic validation errors turned into
+located, human problems, and the item and field a data path points into.
 
 Pydantic reports an error at a ``loc`` path that mixes data keys with union
 branch names; we follow the path through the data to find what the user
@@ -8,6 +9,7 @@ wrote, where, and say what was expected in YAML words.
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem
-from .yamlsrc import Path, Source
+from .yamlsrc import KeyPath, Source
 
 _EXPECTED = {
     "string_type": "text",
@@ -45,7 +47,7 @@ _BOUNDS = {
 }
 
 # where an item starts, for naming "item 'x'" in messages: (path, field path)
-ItemLocator = Callable[[Path], tuple[str | None, str]]
+ItemLocator = Callable[[KeyPath], tuple[str | None, str]]
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -78,7 +80,7 @@ def field_names(spec: Any) -> list[str]:
     return [f.name for f in fields(spec)] if is_dataclass(spec) else []
 
 
-def _follow(data: Any, loc: Sequence[str | int]) -> Path:
+def _follow(data: Any, loc: Sequence[str | int]) -> KeyPath:
     """The data path ``loc`` names, skipping union branch names not in the data."""
     here: list[str | int] = []
     node = data
@@ -94,12 +96,12 @@ def _follow(data: Any, loc: Sequence[str | int]) -> Path:
 def problems_from(
     exc: ValidationError,
     source: Source,
-    base: Path,
+    base: KeyPath,
     locate: ItemLocator,
-    known_keys: Callable[[Path], list[str]],
+    known_keys: Callable[[KeyPath], list[str]],
 ) -> list[Problem]:
     """Problems for every error in ``exc``, raised validating the data at ``base``."""
-    grouped: dict[tuple[Path, str], list[dict[str, Any]]] = {}
+    grouped: dict[tuple[KeyPath, str], list[dict[str, Any]]] = {}
     data = source_at(source, base)
     for error in exc.errors():
         path = _follow(data, error["loc"])
@@ -153,7 +155,7 @@ def problems_from(
 
 
 def _type_problem(
-    source: Source, path: Path, item: str | None, field: str, value: Any, wanted: list[str]
+    source: Source, path: KeyPath, item: str | None, field: str, value: Any, wanted: list[str]
 ) -> Problem:
     hint = None
     if isinstance(value, str) and "${env:" in value:
@@ -165,7 +167,7 @@ def _type_problem(
     )
 
 
-def source_at(source: Source, base: Path) -> Any:
+def source_at(source: Source, base: KeyPath) -> Any:
     node = source.data
     for part in base:
         node = node[part]
@@ -173,8 +175,75 @@ def source_at(source: Source, base: Path) -> Any:
 
 
 def _problem(
-    source: Source, path: Path, item: str | None, field: str, message: str,
+    source: Source, path: KeyPath, item: str | None, field: str, message: str,
     hint: str | None, *, key: bool = False,
 ) -> Problem:
     line, column = source.mark(path, key=key)
     return Problem(source.path, line, column, message, item=item, field=field or None, hint=hint)
+
+
+class Locator:
+    """Names the item and field a data path of a checklist points into."""
+
+    def __init__(self, source: Source) -> None:
+        self.data = source.data
+
+    def __call__(self, path: KeyPath) -> tuple[str | None, str]:
+        if len(path) >= 4 and path[0] == "sections" and path[2] == "items":
+            item = self.get(path[:4])
+            label = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(label, str) or not label:
+                label = f"#{int(path[3]) + 1} of section {self._section(path)}"
+            return label, dotted(path[4:])
+        if len(path) >= 2 and path[0] == "sections":
+            return None, f"sections[{self._section(path)}]" + (
+                "." + dotted(path[2:]) if len(path) > 2 else "")
+        return None, dotted(path)
+
+    def _section(self, path: KeyPath) -> str:
+        section = self.get(path[:2])
+        sid = section.get("id") if isinstance(section, dict) else None
+        return sid if isinstance(sid, str) and sid else f"#{int(path[1]) + 1}"
+
+    def get(self, path: KeyPath) -> Any:
+        """The data at ``path``, or None."""
+        node = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+
+def dotted(path: KeyPath) -> str:
+    """``sections[2].items`` style for a data path."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def spec_keys(spec: type, depth: int = 6) -> Callable[[KeyPath], list[str]]:
+    """The known keys at a path inside a check's spec (for "did you mean"); the spec
+    starts ``depth`` keys deep (in a checklist, below ``sections[i].items[j].check.TYPE``)."""
+
+    def keys(path: KeyPath) -> list[str]:
+        current: Any = spec
+        for part in path[depth:]:
+            if isinstance(part, int) or not is_dataclass(current):
+                continue
+            current = _dataclass_in(typing.get_type_hints(current).get(part))
+        return field_names(current) if is_dataclass(current) else []
+
+    return keys
+
+
+def _dataclass_in(hint: Any) -> Any:
+    if is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        found = _dataclass_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-from .errors import ChecklistError
-from .yamlsrc import load
+from ..errors import ChecklistError
+from ..yamlsrc import load
+from . import options
 
 
 class OrderedSectionScheduling(LoadScopeScheduling):  # type: ignore[misc]
@@ -59,14 +60,16 @@ def ordered_sections(path: Path) -> frozenset[str]:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(), "deploycheck-xdist")
+
+
 class XdistHooks:
     """Registered only when pytest-xdist is active."""
 
-    def __init__(self, uses_checklists: bool) -> None:
-        self.uses_checklists = uses_checklists
-
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        if self.uses_checklists and config.getvalue("dist") in ("load", "worksteal"):
+        if options.layout(config).in_use and config.getvalue("dist") in ("load", "worksteal"):
             return OrderedSectionScheduling(config, log)
         return None
