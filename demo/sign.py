@@ -25,7 +25,7 @@ from pytest_deploycheck.attest import sign as sign_mod
 from pytest_deploycheck.attest import store
 from pytest_deploycheck.attest.signoffs import Binding, decide
 from pytest_deploycheck.attest.statement import render
-from pytest_deploycheck.loader import discover, load_all
+from pytest_deploycheck.catalog import Catalog
 from pytest_deploycheck.model import Attest, Item
 from pytest_deploycheck.project import Settings, load_project
 
@@ -42,8 +42,7 @@ def settings() -> Settings:
 
 
 def manual_items(found: Settings) -> list[Item]:
-    return [item for checklist in load_all(discover([ROOT / "checks"]), ROOT, found)
-            for item in checklist.items
+    return [item for item in Catalog(found, ROOT).items([ROOT / "checks"])
             if item.attest is not None and item.not_applicable_in(ENVIRONMENT) is None]
 
 

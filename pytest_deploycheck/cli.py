@@ -16,8 +16,8 @@ from .errors import DeploycheckError
 from .registry import REGISTRY
 
 if TYPE_CHECKING:
+    from .layout import Layout
     from .model import Item
-    from .plugin.options import Layout
     from .project import Settings
 
 
@@ -44,10 +44,9 @@ def _open(args: argparse.Namespace) -> tuple[Layout, Settings]:
 
 
 def _items(where: Layout, settings: Settings) -> list[Item]:
-    from .loader import discover, load_all
+    from .catalog import Catalog
 
-    return [item for checklist in load_all(discover(where.paths), where.rootdir, settings)
-            for item in checklist.items]
+    return Catalog(settings, where.rootdir).items(where.paths)
 
 
 def _types(args: argparse.Namespace) -> int:

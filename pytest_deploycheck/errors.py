@@ -56,6 +56,13 @@ class ChecklistError(DeploycheckError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def summary(self) -> str:
+        """``deploycheck: 2 mistakes in the checklist:`` and one indented line each."""
+        count = len(self.problems)
+        head = "1 mistake" if count == 1 else f"{count} mistakes"
+        return f"deploycheck: {head} in the checklist:\n" + "\n".join(
+            f"  {p}" for p in self.problems)
+
 
 class CheckFailed(DeploycheckError):
     """Raised by a check's ``run`` when the target is not as expected.

@@ -1,5 +1,4 @@
-"""Checklist YAML → :class:`~pytest_deploycheck.model.Checklist`, strictly; and the one
-:func:`discover` that finds checklist files, for pytest, the CLI and the demo alike.
+"""Checklist YAML → :class:`~pytest_deploycheck.model.Checklist`, strictly.
 
 Every mistake becomes a :class:`~pytest_deploycheck.errors.Problem` naming the
 file, line, column, item and field; all problems of a file are reported at once.
@@ -9,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,7 +21,6 @@ from .documents import (
     SectionDoc,
     doc_keys,
     environments,
-    is_checklist,
     reason,
 )
 from .errors import ChecklistError, DeploycheckError, Problem
@@ -339,56 +335,4 @@ def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
     return checklist
 
 
-# -- finding checklist files ---------------------------------------------------
-
-
-def is_checklist_file(path: Path) -> bool:
-    """Whether ``path`` is a YAML file with a top-level ``checklist:`` key."""
-    if path.suffix not in (".yaml", ".yml"):
-        return False
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return is_checklist(text)
-
-
-def _yaml_under(directory: Path) -> Iterator[Path]:
-    yield from directory.rglob("*.yaml")
-    yield from directory.rglob("*.yml")
-
-
-def discover(paths: Sequence[Path], targets: Sequence[Path] | None = None) -> list[Path]:
-    """The checklist files under the checklist ``paths``, sorted. With ``targets`` (what a
-    run names: files, directories), only those they lead to: a file named, or the files
-    below both a target and a checklist path — never a whole repository."""
-    found: set[Path] = set()
-    for target in paths if targets is None else targets:
-        if target.is_file():
-            if is_checklist_file(target):
-                found.add(target)
-            continue
-        for base in paths:
-            if base.is_relative_to(target):
-                start = base
-            elif target.is_relative_to(base):
-                start = target
-            else:
-                continue
-            found.update(f for f in _yaml_under(start) if is_checklist_file(f))
-    return sorted(found)
-
-
-def shown(path: Path, rootdir: Path) -> str:
-    """``path`` as users see it: relative to the project's root where it is below it."""
-    return path.relative_to(rootdir).as_posix() if path.is_relative_to(rootdir) else str(path)
-
-
-def load_all(files: Sequence[Path], rootdir: Path, settings: Settings) -> list[Checklist]:
-    """The checklists in ``files`` (ChecklistError for the first with mistakes; OSError
-    or UnicodeDecodeError for one that cannot be read)."""
-    return [load_checklist(f.read_text(encoding="utf-8"), shown(f, rootdir), settings)
-            for f in files]
-
-
-__all__ = ["discover", "is_checklist_file", "load_all", "load_checklist", "shown"]
+__all__ = ["load_checklist"]

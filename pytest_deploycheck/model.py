@@ -10,6 +10,12 @@ from .errors import EvidenceValue
 
 SEVERITIES = ("low", "medium", "high", "critical")
 DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
+PHASE_HELP = {
+    "predeploy": "pre-deployment gate: what must hold before deploying",
+    "deploy": "deployment: checks during the deployment itself",
+    "postdeploy": "post-deployment validation",
+    "rollback": "rollback runbook",
+}
 DEFAULT_TIMEOUT = 10.0
 
 

@@ -11,17 +11,19 @@ stopped. The pytest layer only turns the record's status into pass, fail, xfail 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .attest.signoffs import SignOffs
+from .attest.store import attestation_files
+from .catalog import shown
 from .hosts.groups import HostRef
 from .hosts.targets import Targets
 from .model import Item, Result, SignOff
 from .outcome import STOPS_RUNBOOK, blocked_message, status_of
 from .project import Settings
-from .record import ItemRecord
+from .record import ItemRecord, RunRecord, file_digest
 from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
 from .secrets import Secrets
 
@@ -119,3 +121,22 @@ class Run:
         """Stop probing and end the connections to target hosts."""
         self.prober.close()
         self.prober.context.targets.close()
+
+
+def fill_header(record: RunRecord, rootdir: Path, checklists: Sequence[Path],
+                settings: Settings | None) -> None:
+    """The run's header: the digests of the files the outcome rests on (the checklists,
+    allowed_signers, the attestation files) and, when the config could be read, the
+    project, release, environment, commit and emergency contacts."""
+    record.checklists = {shown(p, rootdir): file_digest(p) for p in checklists}
+    if settings is None:
+        return  # the config's mistakes are the run's collection errors
+    record.project, record.release = settings.project.name, settings.release
+    record.contacts = list(settings.project.contacts)
+    record.environment, record.commit = settings.environment, settings.commit
+    signers = rootdir / settings.project.signers
+    if signers.is_file():
+        record.signers_file = {shown(signers, rootdir): file_digest(signers)}
+    attestations = settings.attestations or rootdir / settings.project.attestations
+    record.attestations = {shown(p, rootdir): file_digest(p)
+                           for p in attestation_files(attestations)}

@@ -10,7 +10,7 @@ handed to :class:`~pytest_deploycheck.secrets.Secrets`. ``$${…}`` is a literal
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
@@ -27,8 +27,17 @@ BUILTIN_VARIABLES = ("project", "release", "environment")
 Scalar = str | int | float | bool
 
 
-def hook_variables(returned: object, where: str) -> dict[str, Scalar]:
-    """What a pytest_deploycheck_environment hook returned, checked."""
+def hook_variables(results: Sequence[object], where: str) -> dict[str, Scalar]:
+    """The variables the pytest_deploycheck_environment hooks returned (``results``, in
+    pluggy's order: the last registered first, so the first registered wins least)."""
+    found: dict[str, Scalar] = {}
+    for returned in reversed(results):
+        found.update(_checked(returned, where))
+    return found
+
+
+def _checked(returned: object, where: str) -> dict[str, Scalar]:
+    """What one pytest_deploycheck_environment hook returned, checked."""
     if not isinstance(returned, Mapping):
         raise ChecklistError([Problem(where, 1, 1, f"pytest_deploycheck_environment returned "
                                       f"{type(returned).__name__}, not a mapping of variables")])

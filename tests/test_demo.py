@@ -18,7 +18,7 @@ import pytest
 from conftest import IN_CI, Project
 from demo import monitoring
 from demo import sign as demo_sign
-from pytest_deploycheck.loader import discover, load_all
+from pytest_deploycheck.catalog import Catalog, discover
 from pytest_deploycheck.model import Item
 from pytest_deploycheck.project import load_project
 from seeds import SEEDS, seed_lines
@@ -52,7 +52,8 @@ ROLES = {"ops-lead", "dev-lead", "database-admin", "security-team", "business-ow
 def items_of(environment: str = "demo") -> dict[str, list[Item]]:
     settings = load_project(ROOT / "checks/deploycheck.yaml", "deploycheck.yaml",
                                       "x").select(environment, None)
-    return {c.id: list(c.items) for c in load_all(discover([ROOT / "checks"]), ROOT, settings)}
+    catalog = Catalog(settings, ROOT)
+    return {c.id: list(c.items) for c in map(catalog.load, discover([ROOT / "checks"]))}
 
 
 def pytest_in_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

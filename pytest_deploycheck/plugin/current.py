@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
+from ..model import DEFAULT_PHASES, PHASE_HELP
 from . import options
 
 if TYPE_CHECKING:
@@ -17,68 +19,55 @@ if TYPE_CHECKING:
     from ..project import Project, Settings
     from ..run import Run
 
-DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
-_PHASE_HELP = {
-    "predeploy": "pre-deployment gate: what must hold before deploying",
-    "deploy": "deployment: checks during the deployment itself",
-    "postdeploy": "post-deployment validation",
-    "rollback": "rollback runbook",
-}
+T = TypeVar("T")
 PROJECT: pytest.StashKey[Project | ChecklistError] = pytest.StashKey()
 SETTINGS: pytest.StashKey[Settings | ChecklistError] = pytest.StashKey()
 PREPARED: pytest.StashKey[Settings] = pytest.StashKey()
 RUN: pytest.StashKey[Run] = pytest.StashKey()
 
 
-def project(config: pytest.Config) -> Project:
-    """The project config (ChecklistError for its mistakes), read once."""
-    found = config.stash.get(PROJECT, None)
-    if found is None:
+def _once(config: pytest.Config, key: pytest.StashKey[T | ChecklistError],
+          make: Callable[[], T]) -> T:
+    """``make()``'s value (or its ChecklistError, raised again), made once a run."""
+    if key not in config.stash:
         from ..errors import ChecklistError
-        from ..project import load_project
 
-        where = options.layout(config)
         try:
-            found = load_project(where.config, where.shown(where.config),
-                                 where.rootdir.name)
+            config.stash[key] = make()
         except ChecklistError as exc:
-            found = exc
-        config.stash[PROJECT] = found
+            config.stash[key] = exc
+    found = config.stash[key]
     if isinstance(found, Exception):
         raise found
     return found
 
 
+def project(config: pytest.Config) -> Project:
+    """The project config (ChecklistError for its mistakes), read once."""
+    from ..project import load_project
+
+    where = options.layout(config)
+    return _once(config, PROJECT, lambda: load_project(
+        where.config, where.shown(where.config), where.rootdir.name))
+
+
 def settings(config: pytest.Config, *, prepared: bool = False) -> Settings:
     """The run's settings (ChecklistError for the config's mistakes); ``prepared``: with
     the variables the environment hooks return, calling them the first time."""
-    found = config.stash.get(SETTINGS, None)
-    if found is None:
-        from ..errors import ChecklistError
-        from ..project import Requested, settings_for
+    from ..project import Requested, settings_for
 
-        want = Requested.first_set(options.requested(config), os.environ,
-                                   options.layout(config).ini)
-        try:
-            found = settings_for(project(config), want, config.rootpath)
-        except ChecklistError as exc:
-            found = exc
-        config.stash[SETTINGS] = found
-    if isinstance(found, Exception):
-        raise found
+    found = _once(config, SETTINGS, lambda: settings_for(project(config), Requested.first_set(
+        options.requested(config), os.environ, options.layout(config).ini), config.rootpath))
     if not prepared:
         return found
-    ready = config.stash.get(PREPARED, None)
-    if ready is None:
+    if PREPARED not in config.stash:
         from ..variables import hook_variables
 
         results = config.hook.pytest_deploycheck_environment(config=config,
                                                              environment=found.environment)
-        variables = {}
-        for returned in reversed(results):  # pluggy calls the last registered first
-            variables.update(hook_variables(returned, found.project.path or "the config"))
-        ready = config.stash[PREPARED] = found.with_variables(variables)
-    return ready
+        config.stash[PREPARED] = found.with_variables(
+            hook_variables(results, found.project.path or "the config"))
+    return config.stash[PREPARED]
 
 
 def run_of(config: pytest.Config) -> Run:
@@ -102,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
         with contextlib.suppress(ChecklistError):  # each checklist's collection error
             phases = project(config).phases
     for phase in phases:
-        help_text = _PHASE_HELP.get(phase, "deployment phase")
+        help_text = PHASE_HELP.get(phase, "deployment phase")
         config.addinivalue_line("markers", f"{phase}: deploycheck phase — {help_text}")
     config.addinivalue_line("markers", "automated: checklist item checked by a probe")
     config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
@@ -112,13 +101,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if not options.layout(config).in_use:
         return None
     from ..errors import ChecklistError
+    from ..report.terminal import header_line
 
     try:
-        found = settings(config)
+        return header_line(settings(config))
     except ChecklistError:
         return None  # reported as a collection error of each checklist
-    return (f"deploycheck: project {found.project.name}, environment {found.environment}, "
-            f"release {found.release or '(not set)'}")
 
 
 @pytest.hookimpl(trylast=True)

@@ -4,7 +4,6 @@ for its record and turns the record's status into pass, fail, xfail or skip."""
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,31 +12,24 @@ import pytest
 from . import current, options
 
 if TYPE_CHECKING:
-    from ..errors import ChecklistError
-    from ..hosts.groups import HostGroup, HostRef
+    from ..catalog import Catalog
+    from ..hosts.groups import HostRef
     from ..model import Item, Section
     from ..record import ItemRecord
 
 RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
+CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
+MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
 
 
-@dataclass
-class Collected:
-    """What collection keeps in this process: markers by name, checklist ids by file,
-    the environment's host groups (Ansible inventories read once)."""
-
-    marks: dict[str, pytest.MarkDecorator] = field(default_factory=dict)
-    checklists: dict[str, str] = field(default_factory=dict)
-    groups: tuple[HostGroup, ...] | ChecklistError | None = None
-
-
-COLLECTED = pytest.StashKey[Collected]()
-
-
-def collected(config: pytest.Config) -> Collected:
-    found = config.stash.get(COLLECTED, None)
+def catalog(config: pytest.Config) -> Catalog:
+    """The checklists this process collects (made with the environment hooks' variables)."""
+    found = config.stash.get(CATALOG, None)
     if found is None:
-        found = config.stash[COLLECTED] = Collected()
+        from ..catalog import Catalog
+
+        found = config.stash[CATALOG] = Catalog(current.settings(config, prepared=True),
+                                                config.rootpath)
     return found
 
 
@@ -47,39 +39,24 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistF
     wanted = any(file_path.is_relative_to(p) for p in options.layout(parent.config).paths)
     if not (wanted or parent.session.isinitpath(file_path)):
         return None
-    from ..loader import is_checklist_file
+    from ..catalog import is_checklist_file
 
     return ChecklistFile.from_parent(parent, path=file_path) if is_checklist_file(
         file_path) else None
-
-
-def _collect_error(exc: ChecklistError) -> str:
-    count = len(exc.problems)
-    head = "1 mistake" if count == 1 else f"{count} mistakes"
-    return f"deploycheck: {head} in the checklist:\n" + "\n".join(f"  {p}" for p in exc.problems)
 
 
 class ChecklistFile(pytest.File):
     """A YAML file with a top-level ``checklist:`` key."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from ..errors import ChecklistError, Problem
-        from ..loader import load_checklist
+        from ..errors import ChecklistError
 
-        display = options.layout(self.config).shown(self.path)
         try:
-            checklist = load_checklist(self.path.read_text(encoding="utf-8"), display,
-                                       current.settings(self.config, prepared=True))
-            other = collected(self.config).checklists.setdefault(checklist.id, checklist.path)
-            if other != checklist.path:
-                loc = checklist.location
-                raise ChecklistError([Problem(
-                    loc.path, loc.line, loc.column, f"duplicate checklist id {checklist.id!r}",
-                    field="checklist", hint=f"{other} already uses it; checklist ids are "
-                    "unique in a project")])
+            checklist = catalog(self.config).load(self.path)
         except ChecklistError as exc:
-            raise self.CollectError(_collect_error(exc)) from None
+            raise self.CollectError(exc.summary()) from None
         except (OSError, UnicodeDecodeError) as exc:
+            display = options.layout(self.config).shown(self.path)
             raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
         for section in checklist.sections:
             yield SectionCollector.from_parent(self, name=section.id, section=section)
@@ -93,33 +70,20 @@ class SectionCollector(pytest.Collector):
         self.section = section
 
     def collect(self) -> Iterator[pytest.Item]:
-        from ..hosts.groups import hosts_of
+        from ..errors import ChecklistError
 
         environment = current.settings(self.config).environment
         for item in self.section.items:
             if not item.on or item.not_applicable_in(environment) is not None:
                 yield ChecklistItem.from_parent(self, name=item.id, model=item)
                 continue
-            # once per host of its groups, in the config's order: the same on every worker
-            for order, host in enumerate(hosts_of(self._groups(), item.on)):
+            try:  # once per host of its groups, in the config's order: the same on every worker
+                hosts = catalog(self.config).hosts(item)
+            except ChecklistError as exc:
+                raise self.CollectError(exc.summary()) from None
+            for order, host in enumerate(hosts):
                 yield ChecklistItem.from_parent(self, name=f"{item.id}[{host.id}]", model=item,
                                                 host=host, host_order=order)
-
-    def _groups(self) -> tuple[HostGroup, ...]:
-        from ..errors import ChecklistError
-        from ..hosts.groups import expand
-
-        kept = collected(self.config)
-        if kept.groups is None:
-            found = current.settings(self.config)
-            try:
-                kept.groups = expand(found.hosts, str(self.config.rootpath),
-                                     found.project.path or "the config", found.environment)
-            except ChecklistError as exc:
-                kept.groups = exc
-        if isinstance(kept.groups, ChecklistError):
-            raise self.CollectError(_collect_error(kept.groups))
-        return kept.groups
 
 
 class ChecklistItem(pytest.Item):
@@ -134,7 +98,7 @@ class ChecklistItem(pytest.Item):
         self.case = Case(model, self.nodeid, host, host_order)
         if host is not None:  # -k web-2, -k web (the group)
             self.extra_keyword_matches.update((host.id, host.group))
-        marks = collected(self.config).marks
+        marks = self.config.stash.setdefault(MARKS, {})
         for name in (model.phase, *model.tags, "manual" if model.attest else "automated"):
             mark = marks.get(name) or _mark(self.config, marks, name)
             self.keywords[name] = mark  # what add_marker(name) does, without its lookups

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ..layout import Layout
 
 DEFAULT_CONCURRENCY = 32  # runner.DEFAULT_CONCURRENCY, without importing the runner
 
@@ -79,32 +80,20 @@ def requested(config: pytest.Config) -> dict[str, str | None]:
         ("attestations", "attestations"))}
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where a project's files are, as its ini settings say."""
-
-    rootdir: Path
-    config: Path  # the project config file
-    paths: tuple[Path, ...]  # where checklists live
-    ini: dict[str, str]  # deploycheck_env, deploycheck_release
-
-    def shown(self, path: Path) -> str:
-        """``path`` relative to the root dir, where it is below it."""
-        return path.relative_to(self.rootdir).as_posix() if path.is_relative_to(
-            self.rootdir) else str(path)
-
-    @property
-    def in_use(self) -> bool:
-        """Whether this project has checklists to collect at all."""
-        return any(p.is_dir() for p in self.paths)
+LAYOUT: pytest.StashKey[Layout] = pytest.StashKey()
 
 
 def layout(config: pytest.Config) -> Layout:
-    root = config.rootpath
-    return Layout(root, root / str(config.getini("deploycheck_config")),
-                  tuple(root / p for p in config.getini("deploycheck_paths")),
-                  {name: str(config.getini(name)) for name in ("deploycheck_env",
-                                                               "deploycheck_release")})
+    """Where this run's project files are (read once)."""
+    found = config.stash.get(LAYOUT, None)
+    if found is None:
+        root = config.rootpath
+        found = config.stash[LAYOUT] = Layout(
+            root, root / str(config.getini("deploycheck_config")),
+            tuple(root / p for p in config.getini("deploycheck_paths")),
+            {name: str(config.getini(name)) for name in ("deploycheck_env",
+                                                         "deploycheck_release")})
+    return found
 
 
 def load_layout(start: Path) -> Layout:

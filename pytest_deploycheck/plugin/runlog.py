@@ -4,15 +4,12 @@ writes the JSON and Markdown files and the terminal summary."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from . import current, options
-
-STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,7 +30,7 @@ def checklist_files(config: pytest.Config) -> list[Path]:
     args = [a.split("::")[0] for a in config.args]
     if not where.in_use and not any(a.endswith((".yaml", ".yml")) for a in args):
         return []
-    from ..loader import discover
+    from ..catalog import discover
 
     return discover(where.paths, [(config.invocation_params.dir / a).resolve() for a in args])
 
@@ -55,30 +52,16 @@ class RunLog:
         self._header_done = False
 
     def fill_header(self) -> None:
-        """Project, release, environment, commit and the digests of the files that
-        decide the outcome: the checklists, allowed_signers and the attestations."""
-        if self._header_done:
-            return
-        self._header_done = True
-        from ..attest.store import attestation_files
-        from ..errors import ChecklistError
-        from ..record import file_digest
+        if not self._header_done:
+            self._header_done = True
+            from ..errors import ChecklistError
+            from ..run import fill_header
 
-        run, where = self.run, options.layout(self.config)
-        run.checklists = {where.shown(p): file_digest(p) for p in self.files}
-        try:
-            settings = current.settings(self.config)
-        except ChecklistError:
-            return  # the config's mistakes are the run's collection errors
-        run.project, run.release = settings.project.name, settings.release
-        run.contacts = list(settings.project.contacts)
-        run.environment, run.commit = settings.environment, settings.commit
-        signers = where.rootdir / settings.project.signers
-        if signers.is_file():
-            run.signers_file = {where.shown(signers): file_digest(signers)}
-        attestations = settings.attestations or where.rootdir / settings.project.attestations
-        run.attestations = {where.shown(p): file_digest(p)
-                            for p in attestation_files(attestations)}
+            try:
+                settings = current.settings(self.config)
+            except ChecklistError:
+                settings = None  # the config's mistakes are the run's collection errors
+            fill_header(self.run, self.config.rootpath, self.files, settings)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -110,24 +93,12 @@ class RunLog:
             expected = session.testscollected if distributed else len(session.items)
             run.stopped_early = (exitstatus == pytest.ExitCode.INTERRUPTED
                                  or self.finished_tests < expected)
-        self.write_files()  # what was asked for, even when no checklist ran
-
-    def write_files(self) -> None:
-        from ..report import json as json_report
-        from ..report import markdown
+        from ..report import files
 
         option = self.config.getoption
-        if option("deploycheck_json"):
-            _write(option("deploycheck_json"), json_report.render(self.run))
-        markdown_path = option("deploycheck_markdown")
-        step_summary = os.environ.get(STEP_SUMMARY_ENV)
-        if markdown_path or (step_summary and self.run.items):
-            text = markdown.render(self.run, style=option("deploycheck_markdown_style"))
-            if markdown_path:
-                _write(markdown_path, text)
-            if step_summary and self.run.items:
-                with open(step_summary, "a", encoding="utf-8") as out:
-                    out.write(text + "\n")
+        files.write(run, json_path=option("deploycheck_json"),
+                    markdown_path=option("deploycheck_markdown"),
+                    style=option("deploycheck_markdown_style"))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.run.items and not self.run.broken:
@@ -139,8 +110,3 @@ class RunLog:
         for text, markup in terminal.summary_lines(self.run, self.config.get_verbosity()):
             terminalreporter.write_line(text, **markup)
 
-
-def _write(where: str, text: str) -> None:
-    path = Path(os.path.expandvars(where)).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")

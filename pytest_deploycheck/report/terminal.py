@@ -14,8 +14,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..gates import Tally, gates, host_groups, tally
 from ..record import RunRecord, by_section
+
+if TYPE_CHECKING:
+    from ..project import Settings
 
 _WIDE = 44  # title column
 
@@ -66,6 +71,12 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
                       f"{'s' if len(run.broken) > 1 else ''} with mistakes",
                       {"red": True, "bold": True}))
     return lines
+
+
+def header_line(settings: Settings) -> str:
+    """The line under pytest's header: ``deploycheck: project …, environment …, release …``."""
+    return (f"deploycheck: project {settings.project.name}, environment "
+            f"{settings.environment}, release {settings.release or '(not set)'}")
 
 
 def title(run: RunRecord) -> str:
