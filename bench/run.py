@@ -245,7 +245,7 @@ def bench_scale() -> None:
 
 def bench_hosts() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from sshd import sshd  # the tests' real sshd on 127.0.0.1, with host aliases
+    from helpers.sshd import sshd  # the tests' real sshd on 127.0.0.1, with host aliases
 
     n = 50
     with tempfile.TemporaryDirectory() as tmp, sshd(Path(tmp)) as server:

@@ -37,7 +37,7 @@ class Tally:
     def blocking(self) -> int:
         return sum(self.counts[s] for s in BLOCKING)
 
-    def outcome_text(self) -> str:
+    def counts_text(self) -> str:
         """``41/45 passed, 1 waived, 3 not applicable``."""
         text = f"{self.counts['passed']}/{self.applicable} passed"
         also = [f"{self.counts[s]} {LABELS[s]}" for s in ("waived", "not_applicable", "skipped")
@@ -86,7 +86,7 @@ class Gate:
     def line(self) -> str:
         """``predeploy: 41/45 passed — BLOCKED: 2 failed, 2 awaiting sign-off (…)``."""
         verdict = "BLOCKED: " + ", ".join(self.blockers) if self.blockers else "READY"
-        return f"{self.phase}: {self.tally.outcome_text()} — {verdict}"
+        return f"{self.phase}: {self.tally.counts_text()} — {verdict}"
 
 
 def run_blockers(run: RunRecord) -> list[str]:

@@ -238,7 +238,7 @@ def wait(probe: Probe, pool: Pool | None = None) -> Result:
     return probe.result
 
 
-def concurrent(item: Item) -> bool:
+def runs_concurrently(item: Item) -> bool:
     """Whether ``item``'s probe may run concurrently with others."""
     return item.check is not None and item.check.read_only and not item.ordered
 
@@ -262,7 +262,7 @@ class Prober:
         order their results will be asked for."""
         if self.concurrency <= 1:
             return
-        chosen = [(key, item, host) for key, item, host in planned if concurrent(item)]
+        chosen = [(key, item, host) for key, item, host in planned if runs_concurrently(item)]
         self._position = {key: n for n, (key, _, _) in enumerate(chosen)}
         self._upcoming = deque((n, *entry) for n, entry in enumerate(chosen))
         if self._upcoming:

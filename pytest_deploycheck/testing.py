@@ -31,7 +31,7 @@ from .registry import REGISTRY
 from .runner import RunContext
 from .runner import run_check as _run
 from .secrets import Secrets
-from .variables import env_names, mentions_run_time
+from .variables import Scalar, UnknownVariable, env_names, expand_all, mentions_run_time
 from .yamlsrc import Source
 
 __all__ = ["Result", "run_check"]
@@ -41,6 +41,7 @@ def run_check(type_name: str, spec: Mapping[str, Any] | None = None, *,
               root: str | os.PathLike[str] | None = None,
               environ: Mapping[str, str] | None = None, host: str | None = None,
               release: str | None = None, environment: str = "test",
+              variables: Mapping[str, Scalar] | None = None,
               timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Run the check ``type_name`` with ``spec`` (the mapping a checklist writes under
     ``check: {TYPE: …}``) and return what it found: ``.passed``, ``.message`` (expected
@@ -49,16 +50,24 @@ def run_check(type_name: str, spec: Mapping[str, Any] | None = None, *,
     ``root`` is the project root relative paths start at (default: the current
     directory); ``environ`` the process environment the check reads (default: this
     process's); ``host`` a testinfra host URL (``local://``, ``ssh://user@web-1``) for a
-    type that runs on hosts; ``release`` and ``environment`` what the run would say.
+    type that runs on hosts; ``release`` and ``environment`` what the run would say;
+    ``variables`` what ``${name}`` in the spec stands for (``${release}`` and
+    ``${environment}`` are built in); ``timeout`` the seconds the check may take.
     """
     check_type = REGISTRY.get(type_name)
     if check_type is None:
-        known = ", ".join(REGISTRY.names())
         hint = suggest(type_name, REGISTRY.names())
-        raise DeploycheckError(f"unknown check type {type_name!r}"
-                               + (f" — {hint}" if hint else "") + f"; known: {known}")
-    params = dict(spec or {})
+        raise DeploycheckError(f"unknown check type {type_name!r}" + (f" — {hint}" if hint
+                               else "") + f"; known: {', '.join(REGISTRY.names())}")
     where = f"check {type_name}"
+    known: dict[str, Scalar] = {"environment": environment, **(variables or {})}
+    if release:
+        known["release"] = release
+    try:
+        params = expand_all(dict(spec or {}), known)
+    except UnknownVariable as exc:
+        raise ChecklistError([Problem(where, 0, 0, f"unknown variable ${{{exc.name}}}",
+                                      hint=exc.hint)]) from None
     try:
         validated = check_type.adapter.validate_python(params)
     except ValidationError as exc:

@@ -84,6 +84,14 @@ def expand(text: str, variables: Mapping[str, Scalar]) -> Any:
     return _REFERENCE.sub(one, text)
 
 
+def expand_all(value: Any, variables: Mapping[str, Scalar]) -> Any:
+    """``value`` (a spec, or anything in one) with :func:`expand` applied to every text in
+    it; UnknownVariable for the first variable that does not exist."""
+    if isinstance(value, str):
+        return expand(value, variables)
+    return _map(value, lambda v: expand_all(v, variables))
+
+
 def _lookup(name: str, variables: Mapping[str, Scalar]) -> Scalar:
     name = name.strip()
     if name in variables:

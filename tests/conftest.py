@@ -1,33 +1,43 @@
 from __future__ import annotations
 
+import glob
 import importlib
 import os
+import pkgutil
 import shutil
+import socket
 import ssl
+import subprocess
 import tempfile
-import textwrap
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 
-import sshd as sshd_mod
+import pytest_deploycheck
+from helpers import monitoring as monitoring_mod
+from helpers import sshd as sshd_mod
+from helpers.monitoring import Monitoring
+from helpers.project import IN_CI, Project
+from helpers.servers import LoopbackServer, serve
+from helpers.sshd import Sshd
+from helpers.sshkeys import KEY_TYPES, ssh_keygen
 from pytest_deploycheck.registry import REGISTRY
-from servers import LoopbackServer, serve
-from sshd import Sshd
-from sshkeys import KEY_TYPES, ssh_keygen
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-# Load every built-in check type, and the libraries they import when they run, now:
-# pytester's in-process runs drop the modules first imported during a run, and some
-# libraries (psutil, SQLAlchemy's compiled parts) break when imported a second time.
+# Load every module of the package and every built-in check type, and the libraries they
+# import when they run, now: pytester's in-process runs drop the modules first imported
+# during a run (so each run would import and assertion-rewrite them again, ~0.1 s a run),
+# and some libraries (psutil, SQLAlchemy's compiled parts) break when imported twice.
+for _found in pkgutil.walk_packages(pytest_deploycheck.__path__, "pytest_deploycheck."):
+    if _found.name != "pytest_deploycheck.__main__":
+        importlib.import_module(_found.name)
 for _name in REGISTRY.names():
     REGISTRY.get(_name)
 for _module in ("sqlalchemy", "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
                 "psycopg", "alembic.config", "alembic.runtime.migration", "alembic.script",
-                "dns.resolver", "websockets.sync.client", "exchange_calendars"):
+                "dns.resolver", "websockets.sync.client", "exchange_calendars",
+                "testinfra", "testinfra.utils.ansible_runner"):
     importlib.import_module(_module)
 
 
@@ -82,87 +92,59 @@ def ssh_server() -> Iterator[Sshd]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-class Project:
-    """A throwaway project for pytester: checklists under checks/, a config."""
-
-    def __init__(self, pytester: pytest.Pytester) -> None:
-        self.pytester = pytester
-        pytester.makeini("[pytest]\n")
-        (pytester.path / "checks").mkdir()
-
-    @property
-    def path(self) -> Path:
-        return self.pytester.path
-
-    def config(self, text: str) -> Path:
-        return self.write("checks/deploycheck.yaml", text)
-
-    def checklist(self, text: str, name: str = "app") -> Path:
-        return self.write(f"checks/{name}.yaml", text)
-
-    def write(self, relative: str, text: str) -> Path:
-        path = self.path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-        return path
-
-    def run(self, *args: str) -> pytest.RunResult:
-        return self.pytester.runpytest("-p", "no:randomly", *args)
-
-    def run_check(self, check: str, *args: str, extra: str = "") -> pytest.RunResult:
-        """Write a checklist of one item with ``check``, run it with ``-rA``, and make
-        sure no traceback reached the user."""
-        self.checklist(one_item(check, extra=extra))
-        result = self.run("-rA", *args)
-        assert_clean(result)
-        return result
-
-    def run_subprocess(self, *args: str) -> pytest.RunResult:
-        return self.pytester.runpytest_subprocess(*args)
-
-
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> Project:
     return Project(pytester)
 
 
-def one_item(check: str, *, extra: str = "", phase: str = "predeploy") -> str:
-    """A checklist with one automated item whose check is ``check`` (YAML flow)."""
-    return f"""
-        checklist: app
-        title: App
-        phase: {phase}
-        sections:
-          - id: main
-            title: Main
-            items:
-              - id: probe
-                title: The probe
-                check: {check}
-                {extra}
-        """
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found and shutil.which("initdb") is None:
+        reason = "PostgreSQL server binaries are not installed"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    bindir = Path(found[-1]).parent if found else Path(str(shutil.which("initdb"))).parent
+    data = Path(tempfile.mkdtemp(prefix="deploycheck-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        shutil.chown(data, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data / "db"), "-A", "trust",
+                    "-U", "postgres", "--no-sync"], check=True, capture_output=True, timeout=120)
+    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-w", "-l",
+                    str(data / "log"), "-o",
+                    f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off", "start"],
+                   check=True, capture_output=True, timeout=120)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m",
+                        "immediate", "stop"], capture_output=True, timeout=60, check=False)
+        shutil.rmtree(data, ignore_errors=True)
 
 
-def checklist_of(*items: str, checklist: str = "app", phase: str = "predeploy") -> str:
-    """A checklist with one section holding ``items``, each a YAML flow mapping."""
-    lines = "\n".join(f"              - {item}" for item in items)
-    return f"""
-        checklist: {checklist}
-        title: {checklist.title()}
-        phase: {phase}
-        sections:
-          - id: s
-            title: S
-            items:
-{lines}
-        """
+@pytest.fixture(scope="session")
+def monitoring() -> Iterator[Monitoring]:
+    """Real Prometheus and Alertmanager, ready (their targets not yet scraped)."""
+    if not monitoring_mod.installed():
+        reason = f"Prometheus/Alertmanager are not installed ({monitoring_mod.INSTALL})"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with monitoring_mod.monitoring() as found:
+        yield found
 
 
-def assert_clean(result: pytest.RunResult) -> None:
-    """No traceback and no INTERNALERROR reached the user."""
-    text = result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in text
-    assert "INTERNALERROR" not in text
+@pytest.fixture
+def scraped(monitoring: Monitoring) -> Monitoring:
+    """The same, once both its targets have been scraped (the first time: ≈ 5 s)."""
+    monitoring.wait_for_scrapes()
+    return monitoring
 
 
 @pytest.hookimpl(wrapper=True)

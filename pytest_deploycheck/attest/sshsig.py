@@ -101,7 +101,7 @@ class _Reader:
                                  "trailing data")
 
 
-def _string(value: bytes) -> bytes:
+def _ssh_string(value: bytes) -> bytes:
     return struct.pack(">I", len(value)) + value
 
 
@@ -182,8 +182,8 @@ class Signature:
 
     def signed_data(self, message: bytes) -> bytes:
         digest = HASHES[self.hash_algorithm](message).digest()
-        return (MAGIC + _string(self.namespace.encode()) + _string(self.reserved)
-                + _string(self.hash_algorithm.encode()) + _string(digest))
+        return (MAGIC + _ssh_string(self.namespace.encode()) + _ssh_string(self.reserved)
+                + _ssh_string(self.hash_algorithm.encode()) + _ssh_string(digest))
 
 
 def dearmor(text: str) -> bytes:

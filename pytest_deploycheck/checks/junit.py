@@ -71,7 +71,7 @@ def run(spec: Junit, ctx: CheckContext) -> None:
     ctx.record(files=len(files), tests=tests, failures=len(failed), errors=len(errors),
                skipped=skipped)
     if failed or errors:
-        first = (failed + errors)[0]
+        first = (failed + errors)[0].splitlines()[0]  # a failure's message may run on
         raise CheckFailed(f"expected no failures or errors, found {len(failed)} failed and "
                           f"{len(errors)} errors (first: {first[:160]})")
     if tests < spec.min_tests:

@@ -14,7 +14,8 @@ failing an ``assert``, raising :class:`pytest_deploycheck.CheckFailed` (or any
 other exception), or exiting with another code. A parameter named ``ctx``
 receives the :class:`~pytest_deploycheck.CheckContext` (its ``timeout`` is the
 time the function may take). The module is imported at collection, so a
-typo is a collection error.
+typo is a collection error. Evidence: ``function``, and what the function returns (a
+mapping of facts, or its value).
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ is pending (needs ``pip install 'pytest-deploycheck[sql]'``).
                                   # database is not at the scripts' head revision(s)
 
 Without ``query`` and ``migrations`` the check only connects (``select 1``). Any
-SQLAlchemy URL works; SQLite needs no server. Evidence: ``result``, ``rows``,
-``revision``, ``heads``; the password in the URL is never shown.
+SQLAlchemy URL works; SQLite needs no server (a relative file starts at the project
+root). Evidence: ``result``, ``rows``, ``revision``, ``heads``; the password in the URL
+is never shown.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def run(spec: Sql, ctx: CheckContext) -> None:
         raise CheckFailed(f"not a database URL: {exc}") from None
     shown = url.render_as_string(hide_password=True)
     ctx.record(database=shown)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        url = url.set(database=str(ctx.path(url.database)))  # like every path: from the root
     args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         args = {"connect_timeout": max(1, int(ctx.remaining()))}

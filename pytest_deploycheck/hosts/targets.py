@@ -60,9 +60,26 @@ def testinfra_host(url: str, connection: Connection, control_path: str,
             # its own: testinfra %-formats the command line, so ssh's %C cannot be used)
             kwargs["controlpath"] = control_path
             kwargs["controlpersist"] = 60
-    host = testinfra.get_host(url, **kwargs)
+    host = _own_environment(testinfra.get_host(url, **kwargs), environ)
+    if url.startswith("ansible://"):
+        # the ansible backend runs commands through the host the inventory names (made and
+        # kept by its runner), or, for a connection it has no backend for, through
+        # `ansible` started by its own local host: those start programs the same way
+        from testinfra.utils import ansible_runner
+
+        backend = host.backend
+        named = backend.ansible_runner.get_host(backend.host, ssh_config=backend.ssh_config,
+                                                ssh_identity_file=backend.ssh_identity_file)
+        for other in (named, ansible_runner.local):
+            if other is not None:
+                _own_environment(other, environ)
+    return host
+
+
+def _own_environment(host: Host, environ: Mapping[str, str] | None) -> Host:
+    """``host``, its programs started with their own copy of ``environ``."""
     backend = host.backend
-    backend.run_local = functools.partial(_run_local, backend, environ)  # this host only
+    backend.run_local = functools.partial(_run_local, backend, environ)
     return host
 
 

@@ -54,20 +54,24 @@ def project(config: pytest.Config) -> Project:
 def settings(config: pytest.Config, *, prepared: bool = False) -> Settings:
     """The run's settings (ChecklistError for the config's mistakes); ``prepared``: with
     the variables the environment hooks return, calling them the first time."""
-    from ..project import Requested, settings_for
+    ready = config.stash.get(PREPARED, None)
+    if prepared and ready is not None:
+        return ready  # every item asks: the quick way first
+    found = config.stash.get(SETTINGS, None)
+    if found is None or isinstance(found, Exception):
+        from ..project import Requested, settings_for
 
-    found = _once(config, SETTINGS, lambda: settings_for(project(config), Requested.first_set(
-        options.requested(config), os.environ, options.layout(config).ini), config.rootpath))
+        found = _once(config, SETTINGS, lambda: settings_for(project(config), Requested.first_set(
+            options.requested(config), os.environ, options.layout(config).ini), config.rootpath))
     if not prepared:
         return found
-    if PREPARED not in config.stash:
-        from ..variables import hook_variables
+    from ..variables import hook_variables
 
-        results = config.hook.pytest_deploycheck_environment(config=config,
-                                                             environment=found.environment)
-        config.stash[PREPARED] = found.with_variables(
-            hook_variables(results, found.project.path or "the config"))
-    return config.stash[PREPARED]
+    results = config.hook.pytest_deploycheck_environment(config=config,
+                                                         environment=found.environment)
+    ready = config.stash[PREPARED] = found.with_variables(
+        hook_variables(results, found.project.path or "the config"))
+    return ready
 
 
 def run_of(config: pytest.Config) -> Run:

@@ -3,7 +3,8 @@ for its record and turns the record's status into pass, fail, xfail or skip."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import functools
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from ..hosts.groups import HostRef
     from ..model import Item, Section
     from ..record import ItemRecord
+    from ..run import Case
 
 RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
@@ -92,9 +94,7 @@ class ChecklistItem(pytest.Item):
     def __init__(self, *, model: Item, host: HostRef | None = None, host_order: int = 0,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        from ..report.evidence import item_properties
-        from ..run import Case
-
+        Case, item_properties = _parts()
         self.case = Case(model, self.nodeid, host, host_order)
         if host is not None:  # -k web-2, -k web (the group)
             self.extra_keyword_matches.update((host.id, host.group))
@@ -126,6 +126,15 @@ class ChecklistItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         model = self.case.item
         return self.path, model.location.line - 1, f"{self.nodeid}: {model.title}"
+
+
+@functools.cache
+def _parts() -> tuple[type[Case], Callable[[Item], list[tuple[str, str]]]]:
+    """What every item is made with (imported once a run meets a checklist)."""
+    from ..report.evidence import item_properties
+    from ..run import Case
+
+    return Case, item_properties
 
 
 def _mark(config: pytest.Config, marks: dict[str, pytest.MarkDecorator],

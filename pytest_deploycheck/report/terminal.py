@@ -35,7 +35,7 @@ def _color(counts: Tally) -> dict[str, bool]:
 
 def _line(title: str, counts: Tally, indent: str) -> str:
     blockers = counts.blockers(roles=False)  # the roles follow, under "awaiting sign-off"
-    text = counts.outcome_text() + (" — " + ", ".join(blockers) if blockers else "")
+    text = counts.counts_text() + (" — " + ", ".join(blockers) if blockers else "")
     width = max(_WIDE - len(indent), len(title) + 1)
     return f"{indent}{title:<{width}} {text}"
 

@@ -1,0 +1,7 @@
+"""``python -m pytest_deploycheck`` is the ``deploycheck`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

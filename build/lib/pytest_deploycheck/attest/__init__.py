@@ -1,0 +1,1 @@
+"""Signed attestations: SSH signatures (SSHSIG) over human-readable statements."""

@@ -1,0 +1,170 @@
+"""Sign-offs per item: which signed statements count for an item in this run, and
+whether they suffice — the decision the plugin, the CLI and the demo's signer share.
+
+A statement counts for an item when it is valid (see :mod:`.store`) and binds
+exactly this item in this run (:class:`Binding`, made by :meth:`Binding.of`): project,
+release, environment (or none: every environment), the deployed commit when one is
+given, checklist, item and the digest of the item's definition. ``attest: {roles,
+quorum}`` needs ``quorum`` distinct principals, each holding a listed role, with an
+approved statement; a valid rejection is a veto. A waiver is the same, for an
+automated item, by the config's ``waiver_roles``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..model import Attest, Item, Result, SignOff
+from ..project import Settings
+from . import statement as statement_mod
+from .statement import Statement
+from .store import LedgerError, Trust, Verdict, load_ledger
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a statement must say to count for one item in this run."""
+
+    project: str
+    release: str | None
+    environment: str
+    checklist: str
+    item: str
+    item_digest: str
+    commit: str | None = None
+
+    @classmethod
+    def of(cls, item: Item, settings: Settings) -> Binding:
+        """What a statement must say to count for ``item`` in a run with ``settings``."""
+        return cls(project=settings.project.name, release=settings.release,
+                   environment=settings.environment, checklist=item.checklist, item=item.id,
+                   item_digest=item.digest, commit=settings.commit)
+
+
+def mismatch(statement: Statement, binding: Binding) -> str | None:
+    """Why a valid statement does not count for the bound item, or None."""
+    if binding.release is None:
+        return "the release of this run is unknown (set --deploycheck-release)"
+    for name, want in (("project", binding.project), ("release", binding.release),
+                       ("checklist", binding.checklist), ("item", binding.item)):
+        got = getattr(statement, name)
+        if got != want:
+            return f"it is for {name} {got!r}, not {want!r}"
+    if statement.environment is not None and statement.environment != binding.environment:
+        return f"it is for environment {statement.environment!r}, not {binding.environment!r}"
+    if statement.commit != binding.commit and (statement.commit or binding.commit):
+        return (f"it binds commit {statement.commit!r}, this run deploys "
+                f"{binding.commit!r}")
+    if statement.item_digest != binding.item_digest:
+        return "the item was edited after it was signed"
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether an item's sign-offs suffice. ``awaiting`` names the roles a sign-off is
+    still awaited from: empty when it passed, or when a rejection vetoed it."""
+
+    passed: bool
+    message: str
+    signoffs: tuple[SignOff, ...] = ()
+    awaiting: tuple[str, ...] = ()
+
+
+def signoff_of(verdict: Verdict) -> SignOff:
+    """The plain record of a valid entry's statement and key."""
+    st = verdict.statement
+    assert st is not None, "only valid entries sign"
+    assert verdict.fingerprint is not None
+    return SignOff(principal=st.principal, role=st.role, fingerprint=verdict.fingerprint,
+                  decision=st.decision, issued_at=statement_mod.format_time(st.issued_at),
+                  expires_at=statement_mod.format_time(st.expires_at),
+                  justification=st.justification, kind=st.kind)
+
+
+def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
+           kind: str = "attestation") -> Decision:
+    """Whether ``attest`` is satisfied for the bound item by the checked entries."""
+    approvals: dict[str, Verdict] = {}
+    notes: list[str] = []
+    for verdict in verdicts:
+        st = verdict.statement
+        if st is None:
+            notes.append(f"an entry at {verdict.entry.where} is invalid: {verdict.error}")
+            continue
+        if st.kind != kind or st.checklist != binding.checklist or st.item != binding.item:
+            continue
+        why = mismatch(st, binding)
+        who = f"{st.principal} ({st.role})"
+        if why is not None:
+            notes.append(f"{who} does not count: {why}")
+            continue
+        if st.role not in attest.roles:
+            notes.append(f"{who} does not count: the item needs {', '.join(attest.roles)}")
+            continue
+        if st.decision == "rejected":
+            return Decision(False, f"rejected by {who}: {st.justification}",
+                            (signoff_of(verdict),))
+        approvals.setdefault(st.principal, verdict)
+    signoffs = tuple(signoff_of(v) for v in approvals.values())
+    needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
+             else f"approval by {', '.join(attest.roles)}")
+    if len(approvals) >= attest.quorum:
+        names = ", ".join(str(s) for s in signoffs)
+        return Decision(True, f"approved by {names}", signoffs)
+    if not approvals and not notes:
+        return Decision(False, f"needs {needs}", awaiting=attest.roles)
+    have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
+    detail = "; ".join(notes)
+    return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
+                    signoffs, attest.roles)
+
+
+class SignOffs:
+    """The sign-offs of one run: allowed_signers and every attestation entry, read and
+    checked once (on first use), and what they decide for each item."""
+
+    def __init__(self, settings: Settings, rootdir: Path, now: datetime | None = None) -> None:
+        self.settings = settings
+        self.rootdir = rootdir
+        self.now = now
+        self._ledger: tuple[Trust, list[Verdict]] | str | None = None
+
+    def ledger(self) -> tuple[Trust, list[Verdict]] | str:
+        """allowed_signers and every entry checked; or why they cannot be (which fails
+        every manual item)."""
+        if self._ledger is None:
+            try:
+                self._ledger = load_ledger(self.settings.project, self.rootdir,
+                                           self.settings.attestations,
+                                           self.now or datetime.now(timezone.utc))
+            except LedgerError as exc:
+                self._ledger = str(exc)
+        return self._ledger
+
+    def approval(self, item: Item) -> Result:
+        """Whether the manual ``item`` has the signed approvals it needs."""
+        assert item.attest is not None
+        binding = Binding.of(item, self.settings)
+        ledger = self.ledger()
+        if isinstance(ledger, str):  # fail closed, saying what is needed and what is broken
+            needs = decide(item.attest, [], binding).message
+            return Result(False, f"no attestation for {item.id}: {needs} ({ledger})")
+        decision = decide(item.attest, ledger[1], binding)
+        if decision.passed:
+            return Result(True, decision.message, signoffs=decision.signoffs)
+        return Result(False, f"no attestation for {item.id}: {decision.message}",
+                      signoffs=decision.signoffs, awaiting=decision.awaiting)
+
+    def waiver(self, item: Item) -> SignOff | None:
+        """Who waived a failure of the automated ``item``, or None."""
+        roles = self.settings.project.waiver_roles
+        ledger = self.ledger()
+        if not roles or isinstance(ledger, str):
+            return None
+        decision = decide(Attest(roles), ledger[1], Binding.of(item, self.settings),
+                          kind="waiver")
+        return decision.signoffs[0] if decision.passed else None

@@ -1,0 +1,100 @@
+"""A project's checklists: :func:`discover` finds their files (the same for pytest, the
+``deploycheck`` command and the demo), a :class:`Catalog` loads them for one run —
+checklist ids unique in the project, the environment's host groups expanded once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .documents import is_checklist
+from .errors import ChecklistError, Problem
+from .hosts.groups import HostGroup, HostRef, expand, hosts_of
+from .loader import load_checklist
+from .model import Checklist, Item
+from .project import Settings
+
+
+def is_checklist_file(path: Path) -> bool:
+    """Whether ``path`` is a YAML file with a top-level ``checklist:`` key."""
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return is_checklist(text)
+
+
+def _yaml_under(directory: Path) -> Iterator[Path]:
+    yield from directory.rglob("*.yaml")
+    yield from directory.rglob("*.yml")
+
+
+def discover(paths: Sequence[Path], targets: Sequence[Path] | None = None) -> list[Path]:
+    """The checklist files under the checklist ``paths``, sorted. With ``targets`` (what a
+    run names: files, directories), only those they lead to: a file named, or the files
+    below both a target and a checklist path — never a whole repository."""
+    found: set[Path] = set()
+    for target in paths if targets is None else targets:
+        if target.is_file():
+            if is_checklist_file(target):
+                found.add(target)
+            continue
+        for base in paths:
+            if base.is_relative_to(target):
+                start = base
+            elif target.is_relative_to(base):
+                start = target
+            else:
+                continue
+            found.update(f for f in _yaml_under(start) if is_checklist_file(f))
+    return sorted(found)
+
+
+def shown(path: Path, rootdir: Path) -> str:
+    """``path`` as users see it: relative to the project's root where it is below it."""
+    return path.relative_to(rootdir).as_posix() if path.is_relative_to(rootdir) else str(path)
+
+
+class Catalog:
+    """The checklists of one run, loaded with ``settings``."""
+
+    def __init__(self, settings: Settings, rootdir: Path) -> None:
+        self.settings = settings
+        self.rootdir = rootdir
+        self._ids: dict[str, str] = {}  # checklist id → the file that uses it
+        self._groups: tuple[HostGroup, ...] | ChecklistError | None = None
+
+    def load(self, path: Path) -> Checklist:
+        """The checklist in ``path``: ChecklistError for its mistakes (a checklist id
+        another file uses among them); OSError or UnicodeDecodeError when unreadable."""
+        checklist = load_checklist(path.read_text(encoding="utf-8"), shown(path, self.rootdir),
+                                   self.settings)
+        other = self._ids.setdefault(checklist.id, checklist.path)
+        if other != checklist.path:
+            loc = checklist.location
+            raise ChecklistError([Problem(
+                loc.path, loc.line, loc.column, f"duplicate checklist id {checklist.id!r}",
+                field="checklist", hint=f"{other} already uses it; checklist ids are unique "
+                "in a project")])
+        return checklist
+
+    def items(self, paths: Sequence[Path]) -> list[Item]:
+        """Every item of the checklists under ``paths``, in file order."""
+        return [item for path in discover(paths) for item in self.load(path).items]
+
+    def hosts(self, item: Item) -> list[HostRef]:
+        """The hosts ``item`` runs on (its ``on:`` groups, Ansible inventories read the
+        first time); ChecklistError when an inventory cannot be read."""
+        if self._groups is None:
+            settings = self.settings
+            try:
+                self._groups = expand(settings.hosts, str(self.rootdir),
+                                      settings.project.path or "the config",
+                                      settings.environment)
+            except ChecklistError as exc:
+                self._groups = exc
+        if isinstance(self._groups, ChecklistError):
+            raise self._groups
+        return hosts_of(self._groups, item.on)

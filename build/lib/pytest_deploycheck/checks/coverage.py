@@ -1,0 +1,90 @@
+"""``coverage``: a Cobertura XML report (``coverage xml``, JaCoCo converters, …) shows
+enough of the code tested, in total and for the parts that matter most.
+
+.. code-block:: yaml
+
+    check:
+      coverage:
+        report: coverage.xml              # required, relative to the project root
+        min_percent: 80                   # optional: total line coverage
+        paths: {"src/core/*": 95}         # optional: minimum per glob of file names
+
+Per-glob figures are computed from the lines of the matching files (a
+Cobertura ``<package>`` rate leaves out its subpackages). Evidence: ``total``,
+one entry per glob, ``files``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Annotated
+from xml.etree import ElementTree
+
+from pydantic import Field
+from pydantic_core import PydanticCustomError
+
+from ..context import CheckContext
+from ..errors import CheckFailed
+from ..registry import check_type
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    report: str
+    min_percent: Percent | None = None
+    paths: dict[str, Percent] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.min_percent is None and not self.paths:
+            raise PydanticCustomError("deploycheck_invalid", "give min_percent, paths or both")
+
+
+def _lines(root: ElementTree.Element) -> dict[str, tuple[int, int]]:
+    """file name → (lines, covered lines)."""
+    files: dict[str, tuple[int, int]] = {}
+    for cls in root.iter("class"):
+        name = cls.get("filename", "")
+        hits = [int(line.get("hits", "0")) for line in cls.iter("line")]
+        total, covered = files.get(name, (0, 0))
+        files[name] = (total + len(hits), covered + sum(1 for h in hits if h > 0))
+    return files
+
+
+def _percent(files: list[tuple[int, int]]) -> float:
+    total = sum(t for t, _ in files)
+    return 100.0 * sum(c for _, c in files) / total if total else 100.0
+
+
+@check_type("coverage", read_only=True)
+def run(spec: Coverage, ctx: CheckContext) -> None:
+    """Cobertura XML coverage: total and per-path minimums."""
+    path = ctx.path(spec.report)
+    try:
+        root = ElementTree.parse(path).getroot()
+    except OSError as exc:
+        raise CheckFailed(f"cannot read {spec.report}: {exc.strerror}") from None
+    except ElementTree.ParseError as exc:
+        raise CheckFailed(f"{spec.report} is not valid XML ({exc})") from None
+    if root.tag != "coverage":
+        raise CheckFailed(f"{spec.report} is not a Cobertura report (root <{root.tag}>)")
+    files = _lines(root)
+    total = _percent(list(files.values()))
+    ctx.record(total=f"{total:.1f}%", files=len(files))
+    problems = []
+    if spec.min_percent is not None and total < spec.min_percent:
+        problems.append(f"total {total:.1f}% < {spec.min_percent:g}%")
+    for pattern, minimum in spec.paths.items():
+        matched = [v for name, v in files.items() if fnmatch.fnmatch(name, pattern)]
+        if not matched:
+            problems.append(f"no file in the report matches {pattern!r}")
+            continue
+        share = _percent(matched)
+        plural = "s" if len(matched) != 1 else ""
+        ctx.record(**{pattern: f"{share:.1f}% of {len(matched)} file{plural}"})
+        if share < minimum:
+            problems.append(f"{pattern} {share:.1f}% < {minimum:g}%")
+    if problems:
+        raise CheckFailed("expected more coverage: " + "; ".join(problems))

@@ -1,0 +1,151 @@
+"""Phase gates: from the records of a run, whether each phase is READY or BLOCKED, and why.
+
+A phase's gate is READY when none of its items is in a blocking status (failed,
+error, awaiting sign-off, blocked) and nothing holds every gate shut: a checklist
+that did not collect, or a run stopped before every item ran. Every report —
+terminal, HTML, JSON, Markdown — says what :func:`gates` decides.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .outcome import BLOCKING, LABELS
+from .record import ItemRecord, RunRecord
+
+
+@dataclass
+class Tally:
+    """How the items of one phase (or checklist, or section) ended."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    awaiting: dict[str, list[str]] = field(default_factory=dict)  # role → items (refs)
+
+    def add(self, record: ItemRecord) -> None:
+        self.counts[record.status] += 1
+        for role in record.awaiting:
+            self.awaiting.setdefault(role, []).append(record.ref)
+
+    @property
+    def applicable(self) -> int:
+        """Items the gate counts: all but the not applicable ones."""
+        return sum(self.counts.values()) - self.counts["not_applicable"]
+
+    @property
+    def blocking(self) -> int:
+        return sum(self.counts[s] for s in BLOCKING)
+
+    def counts_text(self) -> str:
+        """``41/45 passed, 1 waived, 3 not applicable``."""
+        text = f"{self.counts['passed']}/{self.applicable} passed"
+        also = [f"{self.counts[s]} {LABELS[s]}" for s in ("waived", "not_applicable", "skipped")
+                if self.counts[s]]
+        return ", ".join([text, *also])
+
+    def blockers(self, roles: bool = True) -> list[str]:
+        """What holds the gate shut: ``2 failed``, ``2 awaiting sign-off (roles)``."""
+        found = []
+        for status in BLOCKING:
+            count = self.counts[status]
+            if not count:
+                continue
+            label = "errors" if status == "error" and count > 1 else LABELS[status]
+            text = f"{count} {label}"
+            if status == "awaiting" and roles:
+                text += f" ({', '.join(self.awaiting)})"
+            found.append(text)
+        return found
+
+
+def tally(records: Iterable[ItemRecord]) -> Tally:
+    found = Tally()
+    for record in records:
+        found.add(record)
+    return found
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One phase's gate."""
+
+    phase: str
+    tally: Tally
+    blockers: tuple[str, ...]  # what holds it shut; none when it is READY
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+    @property
+    def verdict(self) -> str:
+        return "BLOCKED" if self.blockers else "READY"
+
+    @property
+    def line(self) -> str:
+        """``predeploy: 41/45 passed — BLOCKED: 2 failed, 2 awaiting sign-off (…)``."""
+        verdict = "BLOCKED: " + ", ".join(self.blockers) if self.blockers else "READY"
+        return f"{self.phase}: {self.tally.counts_text()} — {verdict}"
+
+
+def run_blockers(run: RunRecord) -> list[str]:
+    """What holds every gate shut, whatever its items did."""
+    found = []
+    if run.broken:
+        count = len(run.broken)
+        found.append(f"{count} checklist{'s' if count > 1 else ''} with mistakes "
+                     f"({', '.join(run.broken)})")
+    if run.stopped_early:
+        found.append("the run stopped before every item ran")
+    return found
+
+
+def gates(run: RunRecord) -> list[Gate]:
+    """A gate per phase, in the order the phases first appear in the checklists."""
+    tallies: dict[str, Tally] = {}
+    for record in run.sorted_items():
+        tallies.setdefault(record.phase, Tally()).add(record)
+    shut = run_blockers(run)
+    return [Gate(phase, t, (*t.blockers(), *shut)) for phase, t in tallies.items()]
+
+
+def ready(run: RunRecord) -> bool:
+    """Whether every phase of the run is READY (and some item ran)."""
+    return bool(run.items) and all(g.ready for g in gates(run))
+
+
+@dataclass
+class GroupTally:
+    """The hosts of one group in this run, and those with an item that blocks."""
+
+    hosts: list[str] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return len(self.hosts) - len(self.failing)
+
+    def text(self, group: str) -> str:
+        """``web: 48/50 hosts passed — failing: web-3, web-7``."""
+        text = f"{group}: {self.passed}/{len(self.hosts)} hosts passed"
+        return text + (f" — failing: {', '.join(self.failing)}" if self.failing else "")
+
+
+def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:
+    """Per host group: its hosts (in config order) and those with a blocking item."""
+    found: dict[str, GroupTally] = {}
+    for record in sorted((r for r in records if r.host),
+                         key=lambda r: (r.group, r.host_order, r.host)):
+        group = found.setdefault(record.group, GroupTally())
+        if record.host not in group.hosts:
+            group.hosts.append(record.host)
+        if record.status in BLOCKING and record.host not in group.failing:
+            group.failing.append(record.host)
+    for group in found.values():  # failing hosts in config order too
+        group.failing.sort(key=group.hosts.index)
+    return found
+
+
+__all__ = ["Gate", "GroupTally", "Tally", "gates", "host_groups", "ready", "run_blockers",
+           "tally"]

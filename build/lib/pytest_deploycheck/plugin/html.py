@@ -1,0 +1,48 @@
+"""pytest-html's hooks: the run's title, header facts, columns, per-item details and
+readiness summary, each rendered by :mod:`pytest_deploycheck.report.html`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..report import html
+
+if TYPE_CHECKING:
+    from ..record import RunRecord
+
+
+class HtmlReport:
+    """Registered only when pytest-html writes a report, on the process that writes it."""
+
+    def __init__(self, run: RunRecord) -> None:
+        self.run = run
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # after the run log filled the header; before pytest-html reads the table (trylast)
+        from pytest_metadata.plugin import metadata_key
+
+        session.config.stash[metadata_key].update(html.metadata(self.run))
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = html.title(self.run)
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells[1:1] = html.HEADER
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        cells[1:1] = html.row_cells(getattr(report, "deploycheck", None))
+
+    @pytest.hookimpl(tryfirst=True)  # before pytest-html reads the extras
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "deploycheck", None)
+        if record is not None:
+            from pytest_html import extras
+
+            found = [*getattr(report, "extras", []), extras.html(html.details(record))]
+            report.extras = found  # type: ignore[attr-defined]
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str],
+                                    postfix: list[str], session: pytest.Session) -> None:
+        prefix.append(html.readiness(self.run))

@@ -1,0 +1,185 @@
+"""The pytest nodes: a checklist file, its sections, their items. An item asks the run
+for its record and turns the record's status into pass, fail, xfail or skip."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from . import current, options
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..hosts.groups import HostRef
+    from ..model import Item, Section
+    from ..record import ItemRecord
+    from ..run import Case
+
+RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
+CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
+MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
+
+
+def catalog(config: pytest.Config) -> Catalog:
+    """The checklists this process collects (made with the environment hooks' variables)."""
+    found = config.stash.get(CATALOG, None)
+    if found is None:
+        from ..catalog import Catalog
+
+        found = config.stash[CATALOG] = Catalog(current.settings(config, prepared=True),
+                                                config.rootpath)
+    return found
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    wanted = any(file_path.is_relative_to(p) for p in options.layout(parent.config).paths)
+    if not (wanted or parent.session.isinitpath(file_path)):
+        return None
+    from ..catalog import is_checklist_file
+
+    return ChecklistFile.from_parent(parent, path=file_path) if is_checklist_file(
+        file_path) else None
+
+
+class ChecklistFile(pytest.File):
+    """A YAML file with a top-level ``checklist:`` key."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from ..errors import ChecklistError
+
+        try:
+            checklist = catalog(self.config).load(self.path)
+        except ChecklistError as exc:
+            raise self.CollectError(exc.summary()) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            display = options.layout(self.config).shown(self.path)
+            raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
+        for section in checklist.sections:
+            yield SectionCollector.from_parent(self, name=section.id, section=section)
+
+
+class SectionCollector(pytest.Collector):
+    """A section of a checklist; ``ordered: true`` makes it a runbook."""
+
+    def __init__(self, *, section: Section, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.section = section
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from ..errors import ChecklistError
+
+        environment = current.settings(self.config).environment
+        for item in self.section.items:
+            if not item.on or item.not_applicable_in(environment) is not None:
+                yield ChecklistItem.from_parent(self, name=item.id, model=item)
+                continue
+            try:  # once per host of its groups, in the config's order: the same on every worker
+                hosts = catalog(self.config).hosts(item)
+            except ChecklistError as exc:
+                raise self.CollectError(exc.summary()) from None
+            for order, host in enumerate(hosts):
+                yield ChecklistItem.from_parent(self, name=f"{item.id}[{host.id}]", model=item,
+                                                host=host, host_order=order)
+
+
+class ChecklistItem(pytest.Item):
+    """One checklist item (on one host): an automated check or a manual sign-off."""
+
+    def __init__(self, *, model: Item, host: HostRef | None = None, host_order: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        Case, item_properties = _parts()
+        self.case = Case(model, self.nodeid, host, host_order)
+        if host is not None:  # -k web-2, -k web (the group)
+            self.extra_keyword_matches.update((host.id, host.group))
+        marks = self.config.stash.setdefault(MARKS, {})
+        for name in (model.phase, *model.tags, "manual" if model.attest else "automated"):
+            mark = marks.get(name) or _mark(self.config, marks, name)
+            self.keywords[name] = mark  # what add_marker(name) does, without its lookups
+            self.own_markers.append(mark.mark)
+        self.extra_keyword_matches.add(model.title)
+        # plain strings, on every report of the item (JUnit XML reads them as properties)
+        self.user_properties += item_properties(model)
+        reason = model.not_applicable_in(current.settings(self.config).environment)
+        if reason:
+            self.add_marker(pytest.mark.skip(reason=reason))
+
+    def setup(self) -> None:
+        record = current.run_of(self.config).blocked(self.case)
+        if record is not None:
+            self.stash[RECORD] = record
+            raise pytest.skip.Exception(record.message, _use_item_location=True)
+
+    def runtest(self) -> None:
+        record = self.stash[RECORD] = current.run_of(self.config).record(self.case)
+        if record.status == "waived":
+            pytest.xfail(record.message)
+        if record.status != "passed":
+            pytest.fail(record.message, pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        model = self.case.item
+        return self.path, model.location.line - 1, f"{self.nodeid}: {model.title}"
+
+
+@functools.cache
+def _parts() -> tuple[type[Case], Callable[[Item], list[tuple[str, str]]]]:
+    """What every item is made with (imported once a run meets a checklist)."""
+    from ..report.evidence import item_properties
+    from ..run import Case
+
+    return Case, item_properties
+
+
+def _mark(config: pytest.Config, marks: dict[str, pytest.MarkDecorator],
+          name: str) -> pytest.MarkDecorator:
+    """The marker ``name``, registered as a checklist tag if nothing registered it, so
+    that ``--strict-markers`` accepts it."""
+    if name not in {line.split(":")[0].strip() for line in config.getini("markers")}:
+        config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
+    found: pytest.MarkDecorator = getattr(pytest.mark, name)
+    marks[name] = found
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.option.collectonly and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Probing(), "deploycheck-probing")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    items = [i.case.item for i in session.items if isinstance(i, ChecklistItem)]
+    if items:  # mask what ${env:…} reads from the first report on
+        current.run_of(session.config).learn_secrets(items)
+
+
+class Probing:
+    """Probes read-only checks concurrently, ahead of their turn to report (not on
+    xdist workers, which are handed their items one by one). Items still run and report
+    one by one, in order, so ``-m``, ``-k``, ``-x`` and every reporter behave as usual."""
+
+    def __init__(self) -> None:
+        self.session: pytest.Session | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        cases = [i.case for i in session.items
+                 if isinstance(i, ChecklistItem) and not i.get_closest_marker("skip")]
+        if cases:
+            self.session = session
+            current.run_of(session.config).plan(cases)
+        return (yield)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # after pytest's own maxfail bookkeeping: once it decides to stop, launch no more
+        session = self.session
+        if session is not None and (session.shouldfail or session.shouldstop):
+            current.run_of(session.config).prober.stop()

@@ -1,0 +1,106 @@
+"""Command-line options and ini settings, and where they put the project's files — the
+same for ``pytest`` and the ``deploycheck`` command (:func:`load_layout`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pytest
+
+from ..layout import Layout
+
+DEFAULT_CONCURRENCY = 32  # runner.DEFAULT_CONCURRENCY, without importing the runner
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("deploycheck", "deployment checklists (pytest-deploycheck)")
+    add = group.addoption
+    add("--deploycheck-env", dest="deploycheck_env", metavar="NAME", default=None,
+        help="environment to check, as named in the project config (also $DEPLOYCHECK_ENV "
+             "or ini deploycheck_env)")
+    add("--deploycheck-release", dest="deploycheck_release", metavar="VERSION", default=None,
+        help="release being deployed, for ${release} (also $DEPLOYCHECK_RELEASE or ini "
+             "deploycheck_release)")
+    add("--deploycheck-commit", dest="deploycheck_commit", metavar="SHA", default=None,
+        help="the deployed commit or artifact digest sign-offs must name (also "
+             "$DEPLOYCHECK_COMMIT)")
+    add("--deploycheck-attestations", dest="deploycheck_attestations", metavar="PATH",
+        default=None, help="signed attestation file, or a directory of them (default: "
+                           "'attestations' in the project config, checks/attestations)")
+    add("--deploycheck-concurrency", dest="deploycheck_concurrency", metavar="N", default=None,
+        type=_concurrency, help="probe up to N read-only checks at once (default "
+                                f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); "
+                                "1 turns it off")
+    add("--deploycheck-json", dest="deploycheck_json", metavar="PATH", default=None,
+        help="write every item's outcome, evidence and signers as JSON to PATH")
+    add("--deploycheck-markdown", dest="deploycheck_markdown", metavar="PATH", default=None,
+        help="write the checklists filled in as Markdown to PATH (also appended to "
+             "$GITHUB_STEP_SUMMARY when it is set)")
+    add("--deploycheck-markdown-style", dest="deploycheck_markdown_style",
+        choices=("table", "list"), default="table",
+        help="Markdown shape: ☑/☐ tables with a Notes column (default) or - [x] lists")
+    parser.addini("deploycheck_concurrency", type="string", default=str(DEFAULT_CONCURRENCY),
+                  help="probe up to N read-only checks at once; 1 turns it off")
+    parser.addini("deploycheck_paths", type="args", default=["checks"],
+                  help="where checklists live, relative to the root dir (default: checks)")
+    parser.addini("deploycheck_config", type="string", default="checks/deploycheck.yaml",
+                  help="the project config (default: checks/deploycheck.yaml)")
+    parser.addini("deploycheck_env", type="string", default="",
+                  help="default environment to check")
+    parser.addini("deploycheck_release", type="string", default="",
+                  help="default release")
+
+
+def _concurrency(value: str) -> int:
+    number = int(value) if value.strip().isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def concurrency(config: pytest.Config) -> int:
+    """How many read-only probes run at once: the option, else the ini setting."""
+    found: int | None = config.getoption("deploycheck_concurrency")
+    if found:
+        return found
+    value = str(config.getini("deploycheck_concurrency")).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise pytest.UsageError(
+            f"ini option deploycheck_concurrency: expected a whole number of at least 1, "
+            f"got {value!r}")
+    return int(value)
+
+
+def requested(config: pytest.Config) -> dict[str, str | None]:
+    """The run's settings given as options (the rest comes from the environment, ini, config)."""
+    return {name: config.getoption(f"deploycheck_{option}") for name, option in (
+        ("environment", "env"), ("release", "release"), ("commit", "commit"),
+        ("attestations", "attestations"))}
+
+
+LAYOUT: pytest.StashKey[Layout] = pytest.StashKey()
+
+
+def layout(config: pytest.Config) -> Layout:
+    """Where this run's project files are (read once)."""
+    found = config.stash.get(LAYOUT, None)
+    if found is None:
+        root = config.rootpath
+        found = config.stash[LAYOUT] = Layout(
+            root, root / str(config.getini("deploycheck_config")),
+            tuple(root / p for p in config.getini("deploycheck_paths")),
+            {name: str(config.getini(name)) for name in ("deploycheck_env",
+                                                         "deploycheck_release")})
+    return found
+
+
+def load_layout(start: Path) -> Layout:
+    """The layout ``pytest START`` would see: its root dir and ini file found the way
+    pytest finds them (conftest.py files on the way are loaded, so check types they
+    define are known)."""
+    args = [str(start)]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args = ["-p", "pytest_deploycheck.plugin", *args]
+    return layout(pytest.Config.fromdictargs({}, args))

@@ -1,0 +1,112 @@
+"""Gathers the run's record where the reports are written (never on an xdist worker):
+the header at the start, every item's record as its report arrives; at the end it
+writes the JSON and Markdown files and the terminal summary."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from . import current, options
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.collectonly or hasattr(config, "workerinput"):
+        return
+    log = RunLog(config, checklist_files(config))
+    config.pluginmanager.register(log, "deploycheck-reports")
+    if log.files and config.pluginmanager.hasplugin("html") and config.getoption(
+            "htmlpath", None):
+        from .html import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(log.run), "deploycheck-html")
+
+
+def checklist_files(config: pytest.Config) -> list[Path]:
+    """The checklist files this run's arguments lead to, as collection finds them."""
+    where = options.layout(config)
+    args = [a.split("::")[0] for a in config.args]
+    if not where.in_use and not any(a.endswith((".yaml", ".yml")) for a in args):
+        return []
+    from ..catalog import discover
+
+    return discover(where.paths, [(config.invocation_params.dir / a).resolve() for a in args])
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RunLog:
+    """Registered on the process that writes the reports."""
+
+    def __init__(self, config: pytest.Config, files: list[Path]) -> None:
+        from ..record import RunRecord
+
+        self.config = config
+        self.files = files
+        self.run = RunRecord()
+        self.finished_tests = 0
+        self._header_done = False
+
+    def fill_header(self) -> None:
+        if not self._header_done:
+            self._header_done = True
+            from ..errors import ChecklistError
+            from ..run import fill_header
+
+            try:
+                settings = current.settings(self.config)
+            except ChecklistError:
+                settings = None  # the config's mistakes are the run's collection errors
+            fill_header(self.run, self.config.rootpath, self.files, settings)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.run.started = _now()
+        if self.files:
+            self.fill_header()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        nodeid = report.nodeid
+        if report.failed and nodeid.endswith((".yaml", ".yml")) and nodeid not in self.run.broken:
+            self.run.broken.append(nodeid)  # once, however many xdist workers met it
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.finished_tests += 1
+        record = getattr(report, "deploycheck", None)
+        if record is not None:
+            self.run.items.append(record)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.run
+        run.finished, run.exit_status = _now(), int(exitstatus)
+        if self.files or run.items:
+            self.fill_header()
+            distributed = self.config.pluginmanager.hasplugin("dsession")
+            expected = session.testscollected if distributed else len(session.items)
+            run.stopped_early = (exitstatus == pytest.ExitCode.INTERRUPTED
+                                 or self.finished_tests < expected)
+        from ..report import files
+
+        option = self.config.getoption
+        files.write(run, json_path=option("deploycheck_json"),
+                    markdown_path=option("deploycheck_markdown"),
+                    style=option("deploycheck_markdown_style"))
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.run.items and not self.run.broken:
+            return
+        from ..report import terminal
+
+        self.fill_header()
+        terminalreporter.write_sep("=", terminal.title(self.run))
+        for text, markup in terminal.summary_lines(self.run, self.config.get_verbosity()):
+            terminalreporter.write_line(text, **markup)
+

@@ -1,0 +1,42 @@
+"""pytest-xdist: keep every ordered section on one worker, in order.
+
+xdist's ``--dist loadgroup`` is silently ignored on pytest 9.2, so for the default
+``load`` (and ``worksteal``) distribution this supplies a scheduler of its own: the units
+of work :mod:`pytest_deploycheck.schedule` decides, in collection order, spread over the
+workers like ``--dist load``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from . import options
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and options.layout(config).in_use:
+        config.pluginmanager.register(XdistHooks(), "deploycheck-xdist")
+
+
+class XdistHooks:
+    """Registered only when pytest-xdist is active."""
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") not in ("load", "worksteal"):
+            return None
+        from xdist.scheduler import LoadScopeScheduling
+
+        from ..schedule import Units
+
+        class UnitScheduling(LoadScopeScheduling):  # type: ignore[misc]
+            """``--dist load``, except that an ordered section is one unit of work."""
+
+            units = Units(config.rootpath)
+
+            def _split_scope(self, nodeid: str) -> str:
+                return self.units.unit_of(nodeid)
+
+        return UnitScheduling(config, log)

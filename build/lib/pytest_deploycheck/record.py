@@ -1,0 +1,167 @@
+"""What every report reads: one plain record per item that ran, and the run's header.
+
+Records are made where an item runs (the only process, or an xdist worker) and
+read where the reports are written (the controller). They hold only strings and
+numbers; :meth:`ItemRecord.to_wire` and :meth:`ItemRecord.from_wire` carry them
+between processes. Reports read records; they never re-run anything. What the
+records decide about each phase's gate is :mod:`.gates`'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EvidenceValue
+from .model import Item, Result, SignOff
+from .outcome import LABELS
+
+if TYPE_CHECKING:
+    from .hosts.groups import HostRef
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """One item's outcome, with what a person needs to trust it."""
+
+    nodeid: str
+    checklist: str
+    checklist_title: str
+    section: str
+    section_title: str
+    id: str
+    title: str
+    phase: str
+    kind: str  # the check type, or "manual"
+    path: str
+    line: int
+    section_line: int
+    status: str  # one of outcome.STATUSES
+    message: str = ""
+    tags: tuple[str, ...] = ()
+    severity: str = "medium"
+    owner: str = ""
+    evidence: tuple[tuple[str, EvidenceValue], ...] = ()
+    signoffs: tuple[SignOff, ...] = ()
+    awaiting: tuple[str, ...] = ()  # roles a sign-off is still awaited from
+    duration: float = 0.0
+    attempts: int = 0
+    host: str = ""  # the target host of an item with 'on:', and its group
+    group: str = ""
+    host_order: int = 0  # the host's place in the config
+
+    @classmethod
+    def of(cls, item: Item, *, nodeid: str, status: str, message: str = "",
+           result: Result | None = None, waiver: SignOff | None = None,
+           host: HostRef | None = None, host_order: int = 0) -> ItemRecord:
+        """The record of ``item`` ending in ``status``; ``result`` when its check or
+        sign-offs ran, ``waiver`` when a signed waiver turned its failure into ``waived``."""
+        signoffs = result.signoffs if result is not None else ()
+        if waiver is not None:
+            signoffs = (*signoffs, waiver)
+        return cls(
+            nodeid=nodeid, checklist=item.checklist, checklist_title=item.checklist_title,
+            section=item.section, section_title=item.section_title, id=item.id,
+            title=item.title, phase=item.phase, kind=item.kind, path=item.location.path,
+            line=item.location.line, section_line=item.section_line, status=status,
+            message=message, tags=item.tags, severity=item.severity, owner=item.owner or "",
+            evidence=tuple(result.evidence.items()) if result is not None else (),
+            signoffs=signoffs, awaiting=result.awaiting if result is not None else (),
+            duration=result.duration if result is not None else 0.0,
+            attempts=result.attempts if result is not None and item.check is not None else 0,
+            host=host.id if host is not None else "",
+            group=host.group if host is not None else "", host_order=host_order)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def evidence_text(self) -> str:
+        """``status: 200; latency: 12 ms``."""
+        return "; ".join(f"{k}: {v}" for k, v in self.evidence)
+
+    @property
+    def ref(self) -> str:
+        """``checklist::item`` (``checklist::item[host]``), as people name an item."""
+        where = f"[{self.host}]" if self.host else ""
+        return f"{self.checklist}::{self.id}{where}"
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """Checklist file, then the order of the file and of the hosts in the config
+        (the same serial or under xdist)."""
+        return self.path, self.section_line, self.line, self.host_order, self.nodeid
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain lists and mappings of strings and numbers (what xdist can carry)."""
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["tags"] = list(self.tags)
+        data["evidence"] = [[k, v] for k, v in self.evidence]
+        data["signoffs"] = [asdict(s) for s in self.signoffs]
+        data["awaiting"] = list(self.awaiting)
+        return data
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> ItemRecord:
+        values = dict(data)
+        values["tags"] = tuple(values.get("tags", ()))
+        values["evidence"] = tuple((k, v) for k, v in values.get("evidence", ()))
+        values["signoffs"] = tuple(SignOff(**s) for s in values.get("signoffs", ()))
+        values["awaiting"] = tuple(values.get("awaiting", ()))
+        return cls(**values)
+
+
+@dataclass
+class RunRecord:
+    """The run as the reports tell it: the header and every item's record."""
+
+    project: str = ""
+    release: str | None = None
+    environment: str = ""
+    commit: str | None = None
+    started: str = ""  # 2026-11-25T10:00:00Z
+    finished: str = ""
+    exit_status: int | None = None
+    checklists: dict[str, str] = field(default_factory=dict)  # file → sha256:…
+    attestations: dict[str, str] = field(default_factory=dict)  # file → sha256:…
+    signers_file: dict[str, str] = field(default_factory=dict)  # file → sha256:…
+    items: list[ItemRecord] = field(default_factory=list)
+    contacts: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, name, …
+    broken: list[str] = field(default_factory=list)  # checklist files that did not collect
+    stopped_early: bool = False  # -x, --maxfail or an interruption: not every item ran
+
+    def sorted_items(self) -> list[ItemRecord]:
+        return sorted(self.items, key=lambda r: r.sort_key)
+
+    @property
+    def subject(self) -> str:
+        """``payments 1.4.0 in production``."""
+        if not self.project:  # the config could not be read: its mistakes are reported
+            return "project config with mistakes"
+        release = self.release or "(release not set)"
+        return f"{self.project} {release} in {self.environment}"
+
+
+def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
+                                                      dict[tuple[str, str], list[ItemRecord]]]:
+    """Records grouped by (checklist, title), then by (section, title), in file order."""
+    grouped: dict[tuple[str, str], dict[tuple[str, str], list[ItemRecord]]] = {}
+    for record in sorted(records, key=lambda r: r.sort_key):
+        sections = grouped.setdefault((record.checklist, record.checklist_title), {})
+        sections.setdefault((record.section, record.section_title), []).append(record)
+    return grouped
+
+
+def file_digest(path: Path) -> str:
+    """``sha256:…`` of a file's bytes (what ``sha256sum`` prints), or why it has none."""
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+
+
+__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest"]

@@ -1,0 +1,99 @@
+"""``--deploycheck-json PATH``: the run as one JSON document, for tools.
+
+Its shape (``format`` changes only when a field changes meaning or goes away)::
+
+    {
+      "format": "pytest-deploycheck/1",
+      "project": "payments", "release": "1.4.0", "commit": null,
+      "environment": "production",
+      "started": "2026-11-25T10:00:00Z", "finished": "2026-11-25T10:00:04Z",
+      "exit_status": 1,
+      "ready": false,
+      "gates": [{"phase": "predeploy", "ready": false, "applicable": 45,
+                 "counts": {"passed": 41, "failed": 2, "awaiting": 2, …},
+                 "awaiting": {"security-lead": ["production::security-signoff"]},
+                 "summary": "predeploy: 41/45 passed — BLOCKED: …"}],
+      "files": {"checklists": {"checks/production.yaml": "sha256:…"},
+                "allowed_signers": {…}, "attestations": {…}},
+      "host_groups": {"web": {"hosts": ["web-1", "web-2"], "passed": 1, "failing": ["web-2"]}},
+      "broken_checklists": [], "stopped_early": false,
+      "items": [{"nodeid": "checks/production.yaml::security::security-signoff",
+                 "id": "security-signoff", "title": "Security team sign-off",
+                 "checklist": "production", "checklist_title": "…",
+                 "section": "security", "section_title": "Security",
+                 "phase": "predeploy", "tags": ["security"], "kind": "manual",
+                 "severity": "high", "owner": null,
+                 "outcome": "passed", "message": "approved by …",
+                 "evidence": {"status": 200, "latency": "12 ms"},
+                 "signers": [{"principal": "…", "role": "…", "fingerprint": "SHA256:…",
+                              "decision": "approved", "kind": "attestation",
+                              "issued_at": "…", "expires_at": "…", "justification": "…"}],
+                 "awaiting": [], "host": null, "group": null,
+                 "file": "checks/production.yaml", "line": 12,
+                 "duration": 0.012, "attempts": 1}]
+    }
+
+``outcome`` is one of passed, failed, awaiting (a manual item still needs a
+sign-off from a role in ``awaiting``), waived, blocked, not_applicable, skipped, error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from ..gates import gates, host_groups, ready
+from ..outcome import STATUSES
+from ..record import ItemRecord, RunRecord
+
+FORMAT = "pytest-deploycheck/1"
+
+
+def item_data(record: ItemRecord) -> dict[str, Any]:
+    return {
+        "nodeid": record.nodeid, "id": record.id, "title": record.title,
+        "checklist": record.checklist, "checklist_title": record.checklist_title,
+        "section": record.section, "section_title": record.section_title,
+        "phase": record.phase, "tags": list(record.tags), "kind": record.kind,
+        "severity": record.severity, "owner": record.owner or None,
+        "outcome": record.status, "message": record.message,
+        "evidence": dict(record.evidence),
+        "signers": [asdict(s) for s in record.signoffs],
+        "awaiting": list(record.awaiting),
+        "host": record.host or None, "group": record.group or None,
+        "file": record.path, "line": record.line,
+        "duration": round(record.duration, 3), "attempts": record.attempts,
+    }
+
+
+def document(run: RunRecord) -> dict[str, Any]:
+    found = [{
+        "phase": gate.phase,
+        "ready": gate.ready,
+        "applicable": gate.tally.applicable,
+        "counts": {s: gate.tally.counts[s] for s in STATUSES},
+        "awaiting": gate.tally.awaiting,
+        "summary": gate.line,
+    } for gate in gates(run)]
+    return {
+        "format": FORMAT,
+        "project": run.project, "release": run.release, "commit": run.commit,
+        "environment": run.environment, "started": run.started, "finished": run.finished,
+        "exit_status": run.exit_status,
+        "ready": ready(run),
+        "gates": found,
+        "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
+                  "attestations": run.attestations},
+        "contacts": [dict(zip(("role", "name", "phone", "email"), c, strict=True))
+                     for c in run.contacts],
+        "host_groups": {name: {"hosts": g.hosts, "passed": g.passed, "failing": g.failing}
+                        for name, g in host_groups(run.items).items()},
+        "broken_checklists": run.broken,
+        "stopped_early": run.stopped_early,
+        "items": [item_data(r) for r in run.sorted_items()],
+    }
+
+
+def render(run: RunRecord) -> str:
+    return json.dumps(document(run), indent=2, ensure_ascii=False) + "\n"

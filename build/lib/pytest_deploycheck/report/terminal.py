@@ -1,0 +1,84 @@
+"""The checklist summary at the end of the terminal output, and a gate line per phase::
+
+    =================== deploycheck: payments 1.4.0 in production ===================
+    production: Production Deployment Checklist                         6/9 passed
+      Code Review & Testing                     2/3 passed — 1 awaiting sign-off
+      Infrastructure Preparation                3/4 passed, 1 not applicable — 1 failed
+    awaiting sign-off:
+      security-lead: production::security-signoff, production::go-no-go
+    web: 48/50 hosts passed — failing: web-3, web-7
+    predeploy: 6/9 passed, 1 not applicable — BLOCKED: 1 failed, 2 awaiting sign-off (…)
+
+``-q`` leaves out the sections, ``-qq`` everything but the gate lines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..gates import Tally, gates, host_groups, tally
+from ..record import RunRecord, by_section
+
+if TYPE_CHECKING:
+    from ..project import Settings
+
+_WIDE = 44  # title column
+
+
+def _color(counts: Tally) -> dict[str, bool]:
+    if counts.counts["failed"] or counts.counts["error"] or counts.counts["blocked"]:
+        return {"red": True}
+    if counts.counts["awaiting"]:
+        return {"yellow": True}
+    return {"green": True}
+
+
+def _line(title: str, counts: Tally, indent: str) -> str:
+    blockers = counts.blockers(roles=False)  # the roles follow, under "awaiting sign-off"
+    text = counts.counts_text() + (" — " + ", ".join(blockers) if blockers else "")
+    width = max(_WIDE - len(indent), len(title) + 1)
+    return f"{indent}{title:<{width}} {text}"
+
+
+def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, bool]]]:
+    """The summary's lines and their colours (for ``verbosity`` as pytest counts it)."""
+    lines: list[tuple[str, dict[str, bool]]] = []
+    if verbosity > -2:
+        for (checklist, title), sections in by_section(run.items).items():
+            records = [r for rs in sections.values() for r in rs]
+            counts = tally(records)
+            lines.append((_line(f"{checklist}: {title}", counts, ""), {"bold": True}))
+            if verbosity >= 0:
+                for (_, section_title), rs in sections.items():
+                    section_counts = tally(rs)
+                    lines.append((_line(section_title, section_counts, "  "),
+                                  _color(section_counts)))
+        waiting = tally(run.sorted_items()).awaiting
+        if waiting:
+            lines.append(("awaiting sign-off:", {"yellow": True, "bold": True}))
+            lines += [(f"  {role}: {', '.join(refs)}", {"yellow": True})
+                      for role, refs in waiting.items()]
+        for group, hosts in host_groups(run.items).items():
+            lines.append((hosts.text(group), {"red": True} if hosts.failing else {"green": True}))
+        for path in run.broken:
+            lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
+                          "items did not run", {"red": True}))
+    for gate in gates(run):
+        lines.append((gate.line, {"green": True, "bold": True} if gate.ready
+                      else {"red": True, "bold": True}))
+    if not run.items and run.broken:
+        lines.append((f"no checklist item ran — BLOCKED: {len(run.broken)} checklist"
+                      f"{'s' if len(run.broken) > 1 else ''} with mistakes",
+                      {"red": True, "bold": True}))
+    return lines
+
+
+def header_line(settings: Settings) -> str:
+    """The line under pytest's header: ``deploycheck: project …, environment …, release …``."""
+    return (f"deploycheck: project {settings.project.name}, environment "
+            f"{settings.environment}, release {settings.release or '(not set)'}")
+
+
+def title(run: RunRecord) -> str:
+    """The summary's heading."""
+    return f"deploycheck: {run.subject}"

@@ -1,0 +1,142 @@
+"""A run of checklist items, in plain Python: "record this item on this host".
+
+One :class:`Run` per run (per process under xdist), made from plain values — the
+settings, a :class:`~.runner.Prober`, the :class:`~.attest.signoffs.SignOffs` and the
+:class:`~.secrets.Secrets` — answers for each :class:`Case` with an
+:class:`~.record.ItemRecord`, redacted: the check's result or the sign-offs' decision,
+a waiver, the outcome rule; and it remembers which ordered sections an earlier step
+stopped. The pytest layer only turns the record's status into pass, fail, xfail or skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .attest.signoffs import SignOffs
+from .attest.store import attestation_files
+from .catalog import shown
+from .hosts.groups import HostRef
+from .hosts.targets import Targets
+from .model import Item, Result, SignOff
+from .outcome import STOPS_RUNBOOK, blocked_message, status_of
+from .project import Settings
+from .record import ItemRecord, RunRecord, file_digest
+from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
+from .secrets import Secrets
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One item as a run runs it: on one host (an item with ``on:`` has a case per
+    host, in config order), under the id pytest gives it."""
+
+    item: Item
+    nodeid: str
+    host: HostRef | None = None
+    host_order: int = 0
+
+    @property
+    def runbook(self) -> tuple[str, str, str]:
+        """What the steps of an ordered section share: the section, on one host."""
+        return self.item.checklist, self.item.section, self.host.id if self.host else ""
+
+
+class Run:
+    """Records items as they run; everything it hands out is redacted."""
+
+    def __init__(self, settings: Settings, *, prober: Prober, signoffs: SignOffs,
+                 secrets: Secrets) -> None:
+        self.settings = settings
+        self.prober = prober
+        self.signoffs = signoffs
+        self.secrets = secrets
+        self._stopped: dict[tuple[str, str, str], str] = {}  # runbook → first step that failed
+
+    @classmethod
+    def start(cls, settings: Settings, rootdir: Path, *,
+              concurrency: int = DEFAULT_CONCURRENCY,
+              environ: Mapping[str, str] | None = None) -> Run:
+        """A run wired the usual way: one set of secrets for the prober and the records,
+        target hosts reached with ``environ`` (default: this process's)."""
+        secrets = Secrets()
+        environ = os.environ if environ is None else environ
+        context = RunContext(rootdir, settings.environment, settings.release, secrets,
+                             environ, Targets(None if environ is os.environ else environ))
+        return cls(settings, prober=Prober(context, concurrency),
+                   signoffs=SignOffs(settings, rootdir), secrets=secrets)
+
+    def learn_secrets(self, items: Iterable[Item]) -> None:
+        """Mask, from the first record on, the value of every process variable the
+        checks of ``items`` read through ``${env:…}``."""
+        names = {n for i in items if i.check is not None for n in i.check.env_names}
+        self.secrets.learn(names, self.prober.context.environ)
+
+    def blocked(self, case: Case) -> ItemRecord | None:
+        """The record of a step an earlier step of its ordered section stopped, or None
+        if it may run."""
+        blocker = self._stopped.get(case.runbook) if case.item.ordered else None
+        if blocker is None:
+            return None
+        return self._made(case, "blocked", blocked_message(blocker))
+
+    def record(self, case: Case) -> ItemRecord:
+        """Run ``case``'s check (or decide its sign-offs) and record how it ends."""
+        item = case.item
+        if item.attest is not None:
+            result = self.signoffs.approval(item)
+        else:
+            result = self.prober.result(case.nodeid, item, case.host)
+        waiver = self.signoffs.waiver(item) if not result.passed and item.check else None
+        status, message = status_of(result, waiver)
+        return self._made(case, status, message, result, waiver)
+
+    def skipped(self, case: Case, reason: str) -> ItemRecord:
+        """The record of an item a skip mark kept from running: not applicable here, or
+        skipped by the user's own mark."""
+        applies = case.item.not_applicable_in(self.settings.environment) is None
+        return self._made(case, "skipped" if applies else "not_applicable", reason)
+
+    def broken(self, case: Case, message: str) -> ItemRecord:
+        """The record of an item that something outside its check broke."""
+        return self._made(case, "error", message)
+
+    def _made(self, case: Case, status: str, message: str, result: Result | None = None,
+              waiver: SignOff | None = None) -> ItemRecord:
+        record = ItemRecord.of(case.item, nodeid=case.nodeid, status=status, message=message,
+                               result=result, waiver=waiver, host=case.host,
+                               host_order=case.host_order)
+        if case.item.ordered and status in STOPS_RUNBOOK:
+            self._stopped.setdefault(case.runbook, case.item.id)
+        return self.secrets.redact_record(record)
+
+    def plan(self, cases: Iterable[Case]) -> None:
+        """Start probing ``cases`` (in the order they will be recorded) ahead of time."""
+        self.prober.prefetch((c.nodeid, c.item, c.host) for c in cases
+                             if not c.item.not_applicable_in(self.settings.environment))
+
+    def close(self) -> None:
+        """Stop probing and end the connections to target hosts."""
+        self.prober.close()
+        self.prober.context.targets.close()
+
+
+def fill_header(record: RunRecord, rootdir: Path, checklists: Sequence[Path],
+                settings: Settings | None) -> None:
+    """The run's header: the digests of the files the outcome rests on (the checklists,
+    allowed_signers, the attestation files) and, when the config could be read, the
+    project, release, environment, commit and emergency contacts."""
+    record.checklists = {shown(p, rootdir): file_digest(p) for p in checklists}
+    if settings is None:
+        return  # the config's mistakes are the run's collection errors
+    record.project, record.release = settings.project.name, settings.release
+    record.contacts = list(settings.project.contacts)
+    record.environment, record.commit = settings.environment, settings.commit
+    signers = rootdir / settings.project.signers
+    if signers.is_file():
+        record.signers_file = {shown(signers, rootdir): file_digest(signers)}
+    attestations = settings.attestations or rootdir / settings.project.attestations
+    record.attestations = {shown(p, rootdir): file_digest(p)
+                           for p in attestation_files(attestations)}

@@ -1,0 +1,82 @@
+"""The one place that knows secret values, and hides them.
+
+A secret is the value of a process variable that a check reads through ``${env:…}``.
+The run learns them before the first item reports (and whenever a check resolves one),
+and everything it hands out passes through here: item records
+(:meth:`Secrets.redact_record`), a check's result (:meth:`Secrets.redact_result`) and
+any other text (:meth:`Secrets.redact`: pytest's captured output, log sections).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Result
+    from .record import ItemRecord
+
+
+class Secrets:
+    """Values read through ``${env:…}``; :meth:`redact` hides them in any text.
+
+    Values of fewer than 6 characters are masked where they stand as a word of
+    their own, so that a short value (``x``, ``dev``) does not garble every
+    message that happens to contain those letters.
+    """
+
+    MASK = "•••"
+    SHORT = 6
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: str) -> None:
+        if not value:
+            return
+        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        with self._lock:
+            if forms <= self._values:
+                return
+            self._values |= forms
+            parts = [
+                re.escape(v) if len(v) >= self.SHORT
+                else rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])"
+                for v in sorted(self._values, key=len, reverse=True)
+            ]
+            self._pattern = re.compile("|".join(parts))
+
+    def learn(self, names: Iterable[str], environ: Mapping[str, str]) -> None:
+        """Know in advance the values of the process variables ``names`` (those that
+        are set), so that they are hidden from the first report on."""
+        for name in sorted(set(names)):
+            value = environ.get(name)
+            if value:
+                self.add(value)
+
+    def redact(self, text: str) -> str:
+        pattern = self._pattern
+        return pattern.sub(self.MASK, text) if pattern is not None else text
+
+    def redact_result(self, result: Result) -> Result:
+        """``result`` with its message and evidence redacted."""
+        if self._pattern is None:
+            return result
+        return replace(result, message=self.redact(result.message), evidence={
+            k: self.redact(v) if isinstance(v, str) else v for k, v in result.evidence.items()})
+
+    def redact_record(self, record: ItemRecord) -> ItemRecord:
+        """``record`` with its message and evidence redacted."""
+        if self._pattern is None:
+            return record
+        return replace(record, message=self.redact(record.message), evidence=tuple(
+            (k, self.redact(v) if isinstance(v, str) else v) for k, v in record.evidence))
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None

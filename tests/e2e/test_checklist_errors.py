@@ -1,0 +1,164 @@
+"""A mistake in a checklist is a collection error naming file, line, item and field."""
+
+from __future__ import annotations
+
+from helpers.project import Project, assert_clean, one_item
+
+
+def errors_of(project: Project, *args: str) -> str:
+    result = project.run(*args)
+    assert result.ret == 2, result.stdout.str()  # interrupted: errors during collection
+    assert_clean(result)
+    return result.stdout.str()
+
+
+def test_a_misspelt_key_names_file_line_item_field_and_the_right_key(project: Project) -> None:
+    project.checklist(one_item('{http: {url: "http://127.0.0.1:1/", stauts: 200}}'))
+    out = errors_of(project)
+    assert ("checks/app.yaml:10:52: item 'probe', field 'check.http.stauts': unknown key "
+            "'stauts' — did you mean 'status'?") in out
+
+
+def test_an_unknown_check_type_lists_the_known_ones(project: Project) -> None:
+    project.checklist(one_item('{htpp: {url: "http://x/"}}'))
+    out = errors_of(project)
+    assert ("item 'probe', field 'check.htpp': unknown check type 'htpp' — did you mean "
+            "'http'? known check types: calendar, changelog, command, coverage, disk, dns, env, "
+            "file, git, http, junit, logs, memory, package, port, process, prometheus, python, "
+            "service, sql, tcp, tls, version, websocket") in out
+
+
+def test_two_items_with_one_id_are_an_error_naming_both_lines(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: a
+            title: A
+            items:
+              - {id: same, title: One, check: {env: {names: [PATH]}}}
+          - id: b
+            title: B
+            items:
+              - {id: same, title: Two, check: {env: {names: [PATH]}}}
+        """)
+    out = errors_of(project)
+    assert ("checks/app.yaml:12:14: item 'same', field 'id': duplicate item id 'same' — it is "
+            "already used in section 'a' on line 8") in out
+
+
+def test_duplicate_yaml_keys_are_an_error(project: Project) -> None:
+    project.checklist(one_item('{tcp: {host: 127.0.0.1, port: 1, port: 2}}'))
+    out = errors_of(project)
+    assert "checks/app.yaml:10:49: duplicate key 'port' — it is already set on line 10" in out
+
+
+def test_unknown_variable_suggests_the_close_one(project: Project) -> None:
+    project.config("""
+        environments:
+          staging:
+            variables: {base_url: "http://127.0.0.1:1"}
+        """)
+    project.checklist(one_item('{http: {url: "${base_ur}/health"}}'))
+    out = errors_of(project)
+    assert ("item 'probe', field 'check.http.url': unknown variable ${base_ur} — did you mean "
+            "'base_url'?") in out
+
+
+def test_unknown_phase_suggests_the_close_one(project: Project) -> None:
+    project.checklist(one_item('{env: {names: [PATH]}}', phase="post-deploy"))
+    out = errors_of(project)
+    assert ("checks/app.yaml:3:8: item 'probe', field 'phase': unknown phase 'post-deploy' — "
+            "did you mean 'postdeploy'?") in out
+
+
+def test_wrong_types_say_what_was_expected_and_found(project: Project) -> None:
+    project.checklist(one_item('{tcp: {host: 127.0.0.1, port: [1]}}',
+                               extra="timeout: soon"))
+    out = errors_of(project)
+    assert ("item 'probe', field 'check.tcp.port': expected a whole number, got a list") in out
+    assert ("item 'probe', field 'timeout': expected a duration such as 500ms, 10s, 2m, 1h or "
+            "1d, got 'soon'") in out
+
+
+def test_an_item_with_neither_check_nor_attest_is_an_error(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}").replace(
+        "check: {env: {names: [PATH]}}", "description: nothing to do"))
+    out = errors_of(project)
+    assert "an item needs exactly one of 'check' (automated) or 'attest' (manual)" in out
+
+
+def test_ids_with_pytest_separators_are_rejected(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}").replace("id: probe", "id: 'a::b'"))
+    out = errors_of(project)
+    assert "field 'id': expected an id of letters, digits" in out
+
+
+def test_a_yaml_tag_is_rejected_and_never_constructed(project: Project) -> None:
+    project.checklist(one_item("!!python/object/apply:os.system [echo pwned]"))
+    out = errors_of(project)
+    assert "YAML tag '!!python/object/apply:os.system' is not allowed" in out
+    assert "pwned" not in out.replace("[echo pwned]", "")
+
+
+def test_broken_yaml_names_the_line(project: Project) -> None:
+    project.checklist("checklist: c\ntitle: [unclosed\nsections: []\n")
+    out = errors_of(project)
+    assert "checks/app.yaml:3:9: invalid YAML: while parsing a flow sequence" in out
+
+
+def test_every_mistake_of_a_file_is_reported_at_once(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        tags: [skip]
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, check: {tcp: {host: h, port: 99999}}}
+              - {id: b, title: B, check: {disk: {min_free: lots}}}
+              - {id: c, title: C, retry: {timeout: 1m, intervl: 1s}, check: {env: {names: [X]}}}
+        """)
+    out = errors_of(project)
+    assert "deploycheck: 4 mistakes in the checklist:" in out
+    assert "tag 'skip' is reserved" in out
+    assert "expected a number of at most 65535, got the number 99999" in out
+    assert "expected a size such as 512MiB, 20GB or 1TiB, got 'lots'" in out
+    assert "unknown key 'intervl' — did you mean 'interval'?" in out
+
+
+def test_a_config_mistake_is_reported_with_its_file_and_line(project: Project) -> None:
+    project.config("""
+        project: x
+        enviroments: {}
+        """)
+    project.checklist(one_item("{env: {names: [PATH]}}"))
+    out = errors_of(project)
+    assert ("checks/deploycheck.yaml:2:1: field 'enviroments': unknown key 'enviroments' — "
+            "did you mean 'environments'?") in out
+
+
+def test_an_unknown_environment_on_the_command_line_lists_the_known_ones(
+    project: Project,
+) -> None:
+    project.config("environments: {staging: {}, production: {}}\ndefault_environment: staging\n")
+    project.checklist(one_item("{env: {names: [PATH]}}"))
+    out = errors_of(project, "--deploycheck-env", "prod")
+    assert "unknown environment 'prod' — did you mean 'production'?" in out
+
+
+def test_duplicate_checklist_ids_across_files_are_an_error(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}"), name="a")
+    project.checklist(one_item("{env: {names: [PATH]}}"), name="b")
+    out = errors_of(project)
+    assert "checks/b.yaml:1:1: field 'checklist': duplicate checklist id 'app' — " \
+           "checks/a.yaml already uses it" in out
+
+
+def test_collection_errors_show_no_traceback_even_verbose(project: Project) -> None:
+    project.checklist(one_item('{http: {url: 5}}'))
+    out = errors_of(project, "-vv")
+    assert "field 'check.http.url': expected text, got the number 5 — quote it" in out

@@ -1,0 +1,198 @@
+"""This repository's own checklists (checks/) against the demo environment, as a new user
+runs them: every seed line is an item, every phase passes, and the gate closes — with a
+one-line reason — when a sign-off goes or the HTTPS service stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo import monitoring
+from demo import sign as demo_sign
+from helpers.project import IN_CI, Project
+from helpers.seeds import SEEDS, seed_lines
+from pytest_deploycheck.catalog import Catalog, discover
+from pytest_deploycheck.model import Item
+from pytest_deploycheck.project import load_project
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 300
+
+# Where each section of the seeds goes: the seed's phase headings, and the trading,
+# compliance and sign-off sections before the deployment (the gate needs them).
+PHASES = {
+    "production": {
+        "code-review": "predeploy", "infrastructure": "predeploy", "database-setup": "predeploy",
+        "security": "predeploy", "monitoring": "predeploy", "backup-recovery": "predeploy",
+        "deploy-checks": "deploy", "deploy-steps": "deploy", "post-validation": "postdeploy",
+        "market-data": "predeploy", "trading-engine": "predeploy",
+        "risk-management": "predeploy", "compliance": "predeploy",
+        "monitoring-24h": "postdeploy", "performance-tuning": "postdeploy",
+        "documentation": "postdeploy", "rollback-conditions": "rollback",
+        "rollback-steps": "rollback", "sign-offs": "predeploy"},
+    "backtesting": {
+        "pre-deployment": "predeploy", "preparation": "deploy", "staging-deployment": "deploy",
+        "production-deployment": "deploy", "post-deployment": "postdeploy",
+        "rollback": "rollback", "sign-off": "predeploy"},
+}
+TAGGED = {"market-data": "trading", "trading-engine": "trading", "risk-management": "risk",
+          "compliance": "compliance", "security": "security", "monitoring": "monitoring"}
+ROLES = {"ops-lead", "dev-lead", "database-admin", "security-team", "business-owner",
+         "risk-management", "deployment-manager", "qa-lead", "product-owner"}
+
+
+def items_of(environment: str = "demo") -> dict[str, list[Item]]:
+    settings = load_project(ROOT / "checks/deploycheck.yaml", "deploycheck.yaml",
+                                      "x").select(environment, None)
+    catalog = Catalog(settings, ROOT)
+    return {c.id: list(c.items) for c in map(catalog.load, discover([ROOT / "checks"]))}
+
+
+def pytest_in_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """pytest on this repository's checks/, as a user runs it from the project root (in a
+    terminal wide enough that the short summary keeps each reason whole, as on CI)."""
+    if shutil.which("prometheus") is None:
+        reason = "the demo's Prometheus is not installed (apt-get install prometheus " \
+                 "prometheus-alertmanager)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          check=False, env={**os.environ, "COLUMNS": "250", **env})
+
+
+def outcomes(report: Path) -> dict[str, str]:
+    data: dict[str, Any] = json.loads(report.read_text())
+    return {i["nodeid"]: i["outcome"] for i in data["items"]}
+
+
+@pytest.mark.parametrize("checklist", ["production", "backtesting"])
+def test_every_seed_line_is_an_item_in_its_words_and_order(checklist: str) -> None:
+    titles = [i.title for i in items_of()[checklist]]
+    assert titles == seed_lines(SEEDS[checklist].read_text())
+
+
+def test_collect_only_lists_the_159_seed_items() -> None:
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "checks",
+                           "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT, check=False)
+    assert done.returncode == 0, done.stdout
+    assert "159 tests collected" in done.stdout
+    assert sum(line.startswith("checks/") for line in done.stdout.splitlines()) == 159
+
+
+@pytest.mark.parametrize("checklist", ["production", "backtesting"])
+def test_sections_are_in_the_phase_of_their_seed_heading(checklist: str) -> None:
+    found = {i.section: i.phase for i in items_of()[checklist]}
+    assert found == PHASES[checklist]
+
+
+def test_trading_and_compliance_sections_are_tagged_and_roles_are_the_seeds() -> None:
+    items = [i for found in items_of().values() for i in found]
+    for item in items:
+        if item.section in TAGGED and item.checklist == "production":
+            assert TAGGED[item.section] in item.tags, item.id
+    assert {r for i in items if i.attest for r in i.attest.roles} == ROLES
+    rollback_steps = [i for i in items if i.section in ("rollback-steps", "rollback")]
+    assert rollback_steps
+    assert all(i.ordered for i in rollback_steps)
+    automated = sum(i.check is not None for i in items)
+    assert automated > len(items) / 2, "most items a probe can check are automated"
+
+
+def test_the_demo_sign_offs_are_current() -> None:
+    """Fails when a checklist changed after the demo was signed: run python -m demo.sign."""
+    settings = demo_sign.settings()
+    stale = demo_sign.stale(settings, datetime.now(timezone.utc),
+                            demo_sign.manual_items(settings))
+    assert not stale, "run python -m demo.sign: " + "; ".join(
+        f"{item.checklist}::{item.id}: {why}" for item, why in stale)
+
+
+def test_the_demo_key_counts_in_the_demo_only(tmp_path: Path) -> None:
+    demo_key = (ROOT / "demo/keys/demo-only_ed25519.pub").read_text().split()[1]
+    assert demo_key not in (ROOT / "checks/allowed_signers").read_text()
+    done = pytest_in_repo("-m", "manual and predeploy", "--deploycheck-env", "staging",
+                          f"--deploycheck-json={tmp_path / 'staging.json'}")
+    assert done.returncode == 1
+    assert set(outcomes(tmp_path / "staging.json").values()) == {"awaiting"}
+    assert "AWAITING SIGN-OFF checks/production.yaml::code-review::code-reviewed" in done.stdout
+
+
+def test_every_phase_passes_against_the_demo_serially_and_under_xdist(tmp_path: Path) -> None:
+    serial = pytest_in_repo(f"--deploycheck-json={tmp_path / 'serial.json'}",
+                            f"--html={tmp_path / 'report.html'}", "--self-contained-html")
+    assert serial.returncode == 0, serial.stdout[-3000:]
+    for phase, count in (("predeploy", 77), ("deploy", 32), ("postdeploy", 29),
+                         ("rollback", 18)):
+        assert f"{phase}: {count}/{count} passed" in serial.stdout
+    found = outcomes(tmp_path / "serial.json")
+    assert sorted(set(found.values())) == ["not_applicable", "passed"]
+    assert list(found.values()).count("not_applicable") == 3
+    assert "Traceback" not in serial.stdout + serial.stderr
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    spread = pytest_in_repo("-n", "2", f"--deploycheck-json={tmp_path / 'xdist.json'}")
+    assert spread.returncode == 0, spread.stdout[-3000:]
+    assert outcomes(tmp_path / "xdist.json") == found
+
+
+def test_removing_one_sign_off_closes_the_gate_naming_who_must_sign(tmp_path: Path) -> None:
+    copy = tmp_path / "attestations"
+    shutil.copytree(ROOT / "checks/demo/attestations", copy)
+    signer = copy / "dev-lead@demo.invalid.yaml"
+    entries = signer.read_text().split("- statement: |\n")
+    kept = [e for e in entries if "item: code-reviewed\n" not in e]
+    assert len(kept) == len(entries) - 1
+    signer.write_text("- statement: |\n".join(kept))
+    done = pytest_in_repo("-m", "predeploy", f"--deploycheck-attestations={copy}", "-rf")
+    assert done.returncode == 1
+    assert ("AWAITING SIGN-OFF checks/production.yaml::code-review::code-reviewed - no "
+            "attestation for code-reviewed: needs approval by dev-lead") in done.stdout
+    assert ("predeploy: 76/77 passed, 3 not applicable — BLOCKED: 1 awaiting sign-off "
+            "(dev-lead)") in done.stdout
+
+
+def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
+    tmp_path: Path
+) -> None:
+    done = pytest_in_repo("-m", "predeploy and not monitoring", "-rf",
+                          f"--deploycheck-json={tmp_path / 'down.json'}",
+                          DEPLOYCHECK_DEMO_DOWN="https")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+    assert failed
+    for line in failed:
+        assert "connection refused" in line.lower() or "failures" in line, line
+    assert any("ssl-certificates - " in line for line in failed)
+    data = json.loads((tmp_path / "down.json").read_text())
+    gate = next(g for g in data["gates"] if g["phase"] == "predeploy")
+    assert not gate["ready"]
+    assert gate["counts"]["failed"] == len(failed)
+
+
+def test_without_prometheus_the_monitoring_items_say_how_to_install_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:  # as if neither binary were on PATH
+        patched.setattr(shutil, "which", lambda name: None)
+        stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0])
+    try:
+        result = project.run_check(f"{{prometheus: {{url: '{stand_in.prometheus_url}', "
+                                   f"alertmanager: '{stand_in.alertmanager_url}', "
+                                   "targets_up: true}}")
+    finally:
+        stand_in.stop()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*/api/v1/targets: unavailable: the demo's Prometheus and "
+                                 "Alertmanager are not installed on this machine (apt-get "
+                                 "install prometheus prometheus-alertmanager)"])

@@ -1,0 +1,108 @@
+"""Check types come from the built-ins, the decorator in conftest.py and entry points."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from dataclasses import dataclass
+
+import pytest
+
+from helpers.project import Project
+from pytest_deploycheck.errors import RegistryError
+from pytest_deploycheck.registry import REGISTRY, check_type
+
+CONFTEST = """
+    from __future__ import annotations
+
+    from dataclasses import dataclass
+
+    from pytest_deploycheck import CheckContext, CheckFailed, check_type
+
+
+    @dataclass(frozen=True)
+    class QueueDepth:
+        queue: str
+        max_depth: int = 100
+
+
+    @check_type("queue_depth", read_only=True)
+    def queue_depth(spec: QueueDepth, ctx: CheckContext) -> dict[str, int]:
+        \"\"\"A queue is not backed up.\"\"\"
+        depth = {"orders": 7, "fills": 250}[spec.queue]
+        if depth > spec.max_depth:
+            raise CheckFailed(f"expected at most {spec.max_depth} messages in {spec.queue}, "
+                              f"found {depth}")
+        return {"depth": depth}
+    """
+
+CHECKLIST = """
+    checklist: q
+    title: Queues
+    phase: postdeploy
+    sections:
+      - id: queues
+        title: Queues
+        items:
+          - {id: orders, title: Orders queue drained, check: {queue_depth: {queue: orders}}}
+          - {id: fills, title: Fills queue drained, check: {queue_depth: {queue: fills}}}
+    """
+
+
+def test_a_check_type_defined_in_conftest_runs_from_a_checklist(project: Project) -> None:
+    project.write("conftest.py", CONFTEST)
+    project.checklist(CHECKLIST)
+    result = project.run("-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["expected at most 100 messages in fills, found 250"])
+    result.stdout.fnmatch_lines(["*::queues::orders: Orders queue drained*", "*evidence*",
+                                 "depth: 7"])
+
+
+def test_a_conftest_check_types_spec_is_validated_at_collection(project: Project) -> None:
+    project.write("conftest.py", CONFTEST)
+    project.checklist(CHECKLIST.replace("queue: orders", "queue: orders, max_dept: 5"))
+    result = project.run()
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*item 'orders', field 'check.queue_depth.max_dept': unknown "
+                                 "key 'max_dept' — did you mean 'max_depth'?"])
+
+
+def test_an_entry_point_check_type_is_found_by_its_name(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = project.path / "site"
+    (site / "deploycheck_extra-1.0.dist-info").mkdir(parents=True)
+    (site / "deploycheck_extra-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: deploycheck-extra\nVersion: 1.0\n")
+    (site / "deploycheck_extra-1.0.dist-info" / "entry_points.txt").write_text(
+        "[pytest_deploycheck.checks]\nqueue_depth = deploycheck_extra:queue_depth\n")
+    (site / "deploycheck_extra.py").write_text(textwrap.dedent(CONFTEST))
+    project.checklist(CHECKLIST)
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    result = project.run_subprocess("-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    result = project.pytester.run(sys.executable, "-m", "pytest_deploycheck", "types")
+    result.stdout.fnmatch_lines(["queue_depth  A queue is not backed up.  [read-only]"])
+
+
+def test_a_run_function_without_a_dataclass_spec_is_refused() -> None:
+    with pytest.raises(RegistryError, match="annotate the first parameter"):
+        @check_type("broken")
+        def broken(spec: int, ctx: object) -> None:
+            pass
+    assert "broken" not in REGISTRY.names()
+
+
+@dataclass
+class UrlSpec:
+    url: str
+
+
+def other_http(spec: UrlSpec, ctx: object) -> None:
+    pass
+
+
+def test_a_built_in_name_cannot_be_claimed_again() -> None:
+    with pytest.raises(RegistryError, match="check type 'http' is defined twice: it is built in"):
+        check_type("http", spec=UrlSpec)(other_http)

@@ -1,0 +1,141 @@
+"""Values read through ${env:…} never appear in any output, at any verbosity."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.project import Project, checklist_of
+from helpers.servers import serve
+
+CANARY = "canary-s3cr3t"
+
+
+@pytest.fixture
+def leaky(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("TOKEN", CANARY)
+    project.write("leaky_checks.py", """
+        def shout(token):
+            print("the token is", token)
+            raise ValueError("bad token " + token)
+        """)
+    project.pytester.syspathinsert()
+    return project
+
+
+def checklist(url: str) -> str:
+    return f"""
+        checklist: secrets
+        title: Secrets
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: api
+                title: API answers
+                check:
+                  http:
+                    url: "{url}/status/503?key=${{env:TOKEN}}"
+                    headers: {{Authorization: "Bearer ${{env:TOKEN}}"}}
+              - id: script
+                title: Script runs
+                check:
+                  command:
+                    run: [sh, -c, 'echo "token=$T" >&2; echo "out $T"; exit 1']
+                    env: {{T: "${{env:TOKEN}}"}}
+              - id: function
+                title: Function passes
+                check:
+                  python: {{function: "leaky_checks:shout", kwargs: {{token: "${{env:TOKEN}}"}}}}
+        """
+
+
+def test_a_canary_secret_appears_in_no_output(leaky: Project) -> None:
+    with serve() as server:
+        leaky.checklist(checklist(server.url))
+        result = leaky.run("-vv", "-rA", "--junitxml=junit.xml", "--html=report.html",
+                           "--self-contained-html", "-o", "junit_logging=all")
+        (path, headers), = server.seen
+    result.assert_outcomes(failed=3)
+    # the secret was really used …
+    assert headers["Authorization"] == f"Bearer {CANARY}"
+    assert CANARY in path
+    # … and shown nowhere
+    terminal = result.stdout.str() + result.stderr.str()
+    assert "expected status 200, got 503" in terminal
+    assert "token=•••" in terminal
+    assert "bad token •••" in terminal
+    for text in (terminal, (leaky.path / "junit.xml").read_text(),
+                 (leaky.path / "report.html").read_text()):
+        assert CANARY not in text
+
+
+def test_an_unset_variable_fails_the_item_naming_the_variable(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEPLOY_TOKEN", raising=False)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: api
+                title: API
+                check: {http: {url: "http://127.0.0.1:1/", headers: {X: "${env:DEPLOY_TOKEN}"}}}
+        """)
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["environment variable DEPLOY_TOKEN is not set (the check reads ${env:DEPLOY_TOKEN})"])
+
+
+def test_env_references_outside_checks_are_a_collection_error(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: "Deploy as ${env:USER}"
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, check: {env: {names: [PATH]}}}
+        """)
+    result = project.run()
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(
+        ["*checks/app.yaml:2:8: field 'title': ${env:…} can only be used inside a check*"])
+
+
+def test_a_doubled_dollar_is_a_literal_reference(project: Project) -> None:
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: a
+                title: A
+                check: {command: {run: [echo, "$${env:HOME}"], stdout: '^\\$\\{env:HOME\\}$'}}
+        """)
+    project.run().assert_outcomes(passed=1)
+
+
+def test_a_secret_is_masked_even_before_the_check_that_reads_it_runs(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKEN", CANARY)
+    project.checklist(checklist_of(
+        """{id: early, title: A script that prints its environment,
+            check: {command: {run: [sh, -c, 'echo "token=$TOKEN"; exit 1']}}}""",
+        """{id: late, title: The check that reads the token,
+            check: {command: {run: ["true"], env: {T: "${env:TOKEN}"}}}}"""))
+    result = project.run("-vv", "-rA", "--deploycheck-json=run.json")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["stdout: token=•••"])
+    assert CANARY not in result.stdout.str()
+    assert CANARY not in (project.path / "run.json").read_text()

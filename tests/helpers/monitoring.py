@@ -1,0 +1,114 @@
+"""Real Prometheus and Alertmanager on loopback for the tests (Debian packages
+``prometheus`` and ``prometheus-alertmanager``, installed by .ci/run)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+INSTALL = "apt-get install prometheus prometheus-alertmanager"
+
+RULES = """
+groups:
+  - name: api
+    rules:
+      - alert: InstanceDown
+        expr: up == 0
+        for: 1m
+      - alert: HighErrorRate
+        expr: vector(0) > 1
+"""
+
+
+
+
+def installed() -> bool:
+    return shutil.which("prometheus") is not None and shutil.which(
+        "prometheus-alertmanager") is not None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def start(args: list[str], ready: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{args[0]} exited with {proc.returncode}")
+        try:
+            if requests.get(ready, timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{args[0]} was not ready within 30 s")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    prometheus: str  # http://127.0.0.1:PORT
+    alertmanager: str
+
+    def wait_for_scrapes(self) -> None:
+        """Until both targets have been scraped once (≈ 5 s after the start: Prometheus's
+        scrape manager syncs every 5 s): one up, one down."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            targets = requests.get(f"{self.prometheus}/api/v1/targets", timeout=5
+                                   ).json()["data"]["activeTargets"]
+            if sorted(t["health"] for t in targets) == ["down", "up"]:
+                return
+            time.sleep(0.2)
+
+
+@contextmanager
+def monitoring() -> Iterator[Monitoring]:
+    """Prometheus (scraping itself and a port nothing listens on, with RULES) and
+    Alertmanager (receivers oncall and business-hours), ready to answer."""
+    base = Path(tempfile.mkdtemp(prefix="deploycheck-prom-"))
+    prom_port, am_port = free_port(), free_port()
+    (base / "rules.yml").write_text(RULES)
+    (base / "prometheus.yml").write_text(f"""
+global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+rule_files: [{base / 'rules.yml'}]
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [{{targets: ["127.0.0.1:{prom_port}"]}}]
+  - job_name: nothing
+    static_configs: [{{targets: ["127.0.0.1:{free_port()}"]}}]
+""")
+    (base / "alertmanager.yml").write_text(
+        "route: {receiver: oncall}\nreceivers: [{name: oncall}, {name: business-hours}]\n")
+    prom = start(["prometheus", f"--config.file={base / 'prometheus.yml'}",
+                  f"--storage.tsdb.path={base / 'data'}",
+                  f"--web.listen-address=127.0.0.1:{prom_port}"],
+                 f"http://127.0.0.1:{prom_port}/-/ready")
+    try:
+        am = start(["prometheus-alertmanager", f"--config.file={base / 'alertmanager.yml'}",
+                    f"--storage.path={base / 'am'}", f"--web.listen-address=127.0.0.1:{am_port}",
+                    "--cluster.listen-address="], f"http://127.0.0.1:{am_port}/-/ready")
+    except RuntimeError:
+        prom.kill()
+        raise
+    try:
+        yield Monitoring(f"http://127.0.0.1:{prom_port}", f"http://127.0.0.1:{am_port}")
+    finally:
+        for proc in (prom, am):
+            proc.terminate()
+            proc.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,0 +1,88 @@
+"""The sql check on SQLite and on a throwaway PostgreSQL cluster, with real Alembic scripts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from helpers.checks import fails, passes, shows
+from helpers.servers import closed_port
+
+MIGRATION = '''
+revision = "{rev}"
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+'''
+URL = "sqlite:///app.db"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        conn.executescript("""
+            create table orders (id integer primary key, symbol text, qty integer);
+            create index ix_orders_symbol on orders (symbol);
+            insert into orders (symbol, qty) values ('AAPL', 10), ('MSFT', 5);
+            create table alembic_version (version_num varchar(32) primary key);
+            insert into alembic_version values ('0001');
+            """)
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "0001_orders.py").write_text(MIGRATION.format(rev="0001", down="None"))
+    return tmp_path
+
+
+def test_a_query_returning_the_expected_scalar_passes(db: Path) -> None:
+    result = passes("sql", {"url": URL, "equals": 1, "query": "select count(*) from "
+                            "sqlite_master where name = 'ix_orders_symbol'"}, root=db)
+    shows(result, database=URL, rows="1", result="1")
+
+
+def test_rows_and_bounds_say_what_they_got(db: Path) -> None:
+    fails("sql", {"url": URL, "query": "select sum(qty) from orders", "min": 20},
+          "expected at least 20, the query returned 15", root=db)
+    fails("sql", {"url": URL, "query": "select symbol from orders order by symbol",
+                  "rows": [["AAPL"], ["TSLA"]]},
+          "expected rows [['AAPL'], ['TSLA']], got [['AAPL'], ['MSFT']]", root=db)
+
+
+def test_a_broken_query_fails_with_the_databases_words(db: Path) -> None:
+    fails("sql", {"url": URL, "query": "select * from nope"},
+          "sqlite:///app.db: no such table: nope", root=db)
+
+
+def test_no_pending_migrations_passes_and_a_new_script_fails(db: Path) -> None:
+    passes("sql", {"url": URL, "migrations": "migrations"}, root=db)
+    (db / "migrations" / "versions" / "0002_index.py").write_text(
+        MIGRATION.format(rev="0002", down='"0001"'))
+    fails("sql", {"url": URL, "migrations": "migrations"},
+          "expected no pending migrations; the database is at 0001, the scripts' head is 0002",
+          root=db)
+
+
+def test_postgresql_answers_a_query(postgres: str) -> None:
+    passes("sql", {"url": postgres, "query": "select 40 + 2", "equals": 42})
+
+
+def test_postgresql_down_fails_within_the_timeout() -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/postgres"
+    fails("sql", {"url": url},
+          "postgresql+psycopg://postgres@127.0.0.1:*/postgres: *onnection refused*", timeout=3)
+
+
+def test_a_password_read_from_the_environment_is_masked_in_the_result(postgres: str) -> None:
+    url = postgres.replace("postgres@", "postgres:${env:DB_PASSWORD}@")
+    result = fails("sql", {"url": url, "query": "select * from nope"},
+                   '*: relation "nope" does not exist*', environ={"DB_PASSWORD": "canary-s3cr3t"})
+    assert "canary-s3cr3t" not in f"{result.message} {result.evidence}"
