@@ -5,47 +5,10 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
-from dnslib import QTYPE, RCODE, DNSRecord
-from dnslib.server import BaseResolver, DNSHandler, DNSServer
-from dnslib.zoneresolver import ZoneResolver
 
 from helpers.project import Project, one_item
-
-ZONE = """
-api.example.com.   300 IN A     127.0.0.10
-api.example.com.   300 IN A     127.0.0.11
-example.com.       300 IN MX    10 mail.example.com.
-example.com.       300 IN TXT   "v=spf1 -all"
-www.example.com.   300 IN CNAME api.example.com.
-"""
-
-
-class Zone(BaseResolver):  # type: ignore[misc]
-    """The zone, answering like a real server: a name that exists but lacks the
-    record type gets an empty answer (NOERROR), not NXDOMAIN as dnslib's does."""
-
-    def __init__(self) -> None:
-        self.zone = ZoneResolver(ZONE)
-        self.names = {str(name) for name, _, _ in self.zone.zone}
-
-    def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:
-        reply = self.zone.resolve(request, handler)
-        if str(request.q.qname) in self.names and request.q.qtype == QTYPE.AAAA:
-            reply.header.rcode = RCODE.NOERROR
-        return reply
-
-
-@pytest.fixture(scope="module")
-def dns_port() -> Iterator[int]:
-    server = DNSServer(Zone(), address="127.0.0.1", port=0)
-    server.start_thread()
-    try:
-        yield server.server.server_address[1]
-    finally:
-        server.stop()
 
 
 def run_one(project: Project, port: int, spec: str, extra: str = "") -> pytest.RunResult:

@@ -3,42 +3,9 @@ environment in no output (its judgement is in ``unit/test_check_sql.py``)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from helpers.project import Project, one_item
-
-MIGRATION = '''
-revision = "{rev}"
-down_revision = {down}
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    pass
-
-
-def downgrade():
-    pass
-'''
-
-
-@pytest.fixture
-def db(project: Project) -> Project:
-    with sqlite3.connect(project.path / "app.db") as conn:
-        conn.executescript("""
-            create table orders (id integer primary key, symbol text, qty integer);
-            create index ix_orders_symbol on orders (symbol);
-            insert into orders (symbol, qty) values ('AAPL', 10), ('MSFT', 5);
-            create table alembic_version (version_num varchar(32) primary key);
-            insert into alembic_version values ('0001');
-            """)
-    versions = project.path / "migrations" / "versions"
-    versions.mkdir(parents=True)
-    (versions / "0001_orders.py").write_text(MIGRATION.format(rev="0001", down="None"))
-    return project
 
 
 def run_one(project: Project, spec: str, extra: str = "") -> pytest.RunResult:

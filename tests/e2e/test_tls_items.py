@@ -4,29 +4,14 @@ judgement in detail is in ``unit/test_check_tls.py``)."""
 from __future__ import annotations
 
 import datetime as dt
-import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import trustme
 
 from helpers.project import Project, assert_clean, one_item
-from helpers.servers import tls_server
+from helpers.servers import certificate_server
 
 NOW = dt.datetime.now(dt.timezone.utc)
-
-
-@contextmanager
-def serving(ca: trustme.CA, *names: str, max_version: ssl.TLSVersion | None = None,
-            not_before: dt.datetime | None = None,
-            not_after: dt.datetime | None = None) -> Iterator[int]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names, not_before=not_before, not_after=not_after).configure_cert(context)
-    if max_version is not None:
-        context.maximum_version = max_version
-    with tls_server(context) as port:
-        yield port
 
 
 @pytest.fixture
@@ -46,7 +31,7 @@ def run_tls(project: Project, port: int, extra: str = "") -> pytest.RunResult:
 def test_an_expired_certificate_fails_and_still_shows_what_is_installed(
     trusting: Project, tls_ca: trustme.CA
 ) -> None:
-    with serving(tls_ca, "127.0.0.1", not_before=NOW - dt.timedelta(days=30),
+    with certificate_server(tls_ca, "127.0.0.1", not_before=NOW - dt.timedelta(days=30),
                  not_after=NOW - dt.timedelta(days=1)) as port:
         result = run_tls(trusting, port)
     result.assert_outcomes(failed=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import socket
 import ssl
@@ -12,6 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import trustme
 
 OK_BODY = {"status": "ok", "version": "1.4.0", "checks": [{"name": "db", "up": True}]}
 
@@ -206,3 +209,16 @@ def websocket_server() -> Iterator[str]:
             yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}"
         finally:
             server.shutdown()
+
+
+@contextmanager
+def certificate_server(ca: trustme.CA, *names: str, max_version: ssl.TLSVersion | None = None,
+                       not_before: dt.datetime | None = None,
+                       not_after: dt.datetime | None = None) -> Iterator[int]:
+    """A loopback TLS server with a certificate for ``names`` from ``ca``; yields its port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names, not_before=not_before, not_after=not_after).configure_cert(context)
+    if max_version is not None:
+        context.maximum_version = max_version
+    with tls_server(context) as port:
+        yield port

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +11,9 @@ import pytest
 import trustme
 
 from helpers.checks import fails, passes, shows
-from helpers.servers import closed_port, tls_server
+from helpers.servers import certificate_server, closed_port
 
 NOW = dt.datetime.now(dt.timezone.utc)
-
-
-@contextmanager
-def serving(ca: trustme.CA, *names: str, max_version: ssl.TLSVersion | None = None,
-            not_before: dt.datetime | None = None,
-            not_after: dt.datetime | None = None) -> Iterator[int]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names, not_before=not_before, not_after=not_after).configure_cert(context)
-    if max_version is not None:
-        context.maximum_version = max_version
-    with tls_server(context) as port:
-        yield port
 
 
 @pytest.fixture
@@ -41,7 +27,7 @@ def spec(port: int, **more: Any) -> dict[str, Any]:
 
 
 def test_a_valid_certificate_passes_with_its_evidence(trusting: Path, tls_ca: trustme.CA) -> None:
-    with serving(tls_ca, "127.0.0.1", "localhost") as port:
+    with certificate_server(tls_ca, "127.0.0.1", "localhost") as port:
         result = passes("tls", spec(port, min_days_left=14), root=trusting)
     shows(result, subject="*", issuer="*", not_after="*", days_left="*", version="TLSv1.3")
 
@@ -49,7 +35,7 @@ def test_a_valid_certificate_passes_with_its_evidence(trusting: Path, tls_ca: tr
 def test_an_expired_certificate_fails_and_still_shows_what_is_installed(
     trusting: Path, tls_ca: trustme.CA
 ) -> None:
-    with serving(tls_ca, "127.0.0.1", not_before=NOW - dt.timedelta(days=30),
+    with certificate_server(tls_ca, "127.0.0.1", not_before=NOW - dt.timedelta(days=30),
                  not_after=NOW - dt.timedelta(days=1)) as port:
         result = fails("tls", spec(port),
                        "127.0.0.1:*: certificate not trusted: certificate has expired",
@@ -58,20 +44,20 @@ def test_an_expired_certificate_fails_and_still_shows_what_is_installed(
 
 
 def test_a_certificate_not_yet_valid_fails(trusting: Path, tls_ca: trustme.CA) -> None:
-    with serving(tls_ca, "127.0.0.1", not_before=NOW + dt.timedelta(days=2),
+    with certificate_server(tls_ca, "127.0.0.1", not_before=NOW + dt.timedelta(days=2),
                  not_after=NOW + dt.timedelta(days=90)) as port:
         fails("tls", spec(port), "*: certificate not trusted: certificate is not yet valid",
               root=trusting)
 
 
 def test_a_certificate_for_another_host_fails(trusting: Path, tls_ca: trustme.CA) -> None:
-    with serving(tls_ca, "other.example") as port:
+    with certificate_server(tls_ca, "other.example") as port:
         fails("tls", spec(port), "*: certificate not trusted: * mismatch, certificate is not "
               "valid for '127.0.0.1'*", root=trusting)
 
 
 def test_an_unknown_ca_fails(tls_ca: trustme.CA) -> None:
-    with serving(tls_ca, "127.0.0.1") as port:
+    with certificate_server(tls_ca, "127.0.0.1") as port:
         fails("tls", {"host": "127.0.0.1", "port": port},
               "*: certificate not trusted: unable to get local issuer certificate")
 
@@ -79,13 +65,13 @@ def test_an_unknown_ca_fails(tls_ca: trustme.CA) -> None:
 def test_a_certificate_expiring_too_soon_fails_with_the_days_left(
     trusting: Path, tls_ca: trustme.CA
 ) -> None:
-    with serving(tls_ca, "127.0.0.1", not_after=NOW + dt.timedelta(days=10)) as port:
+    with certificate_server(tls_ca, "127.0.0.1", not_after=NOW + dt.timedelta(days=10)) as port:
         fails("tls", spec(port, min_days_left=14), "expected the certificate of 127.0.0.1:* to "
               "be valid for at least 14 more days, it expires in *.* days (*)", root=trusting)
 
 
 def test_a_server_without_tls_1_3_fails_a_1_3_minimum(trusting: Path, tls_ca: trustme.CA) -> None:
-    with serving(tls_ca, "127.0.0.1", max_version=ssl.TLSVersion.TLSv1_2) as port:
+    with certificate_server(tls_ca, "127.0.0.1", max_version=ssl.TLSVersion.TLSv1_2) as port:
         passes("tls", spec(port), root=trusting)
         fails("tls", spec(port, min_version="1.3"),
               "*: the server does not offer TLS 1.3 or newer (*)", root=trusting)

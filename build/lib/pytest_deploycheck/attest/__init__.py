@@ -1,1 +1,0 @@
-"""Signed attestations: SSH signatures (SSHSIG) over human-readable statements."""
