@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +157,11 @@ def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
     return grouped
 
 
+def now() -> str:
+    """The time as records give it: ``2026-11-25T10:00:00Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def file_digest(path: Path) -> str:
     """``sha256:…`` of a file's bytes (what ``sha256sum`` prints), or why it has none."""
     try:
@@ -164,4 +170,4 @@ def file_digest(path: Path) -> str:
         return f"unreadable: {exc.strerror or exc}"
 
 
-__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest"]
+__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest", "now"]

@@ -65,12 +65,10 @@ def concurrency(config: pytest.Config) -> int:
     found: int | None = config.getoption("deploycheck_concurrency")
     if found:
         return found
-    value = str(config.getini("deploycheck_concurrency")).strip()
-    if not value.isdigit() or int(value) < 1:
-        raise pytest.UsageError(
-            f"ini option deploycheck_concurrency: expected a whole number of at least 1, "
-            f"got {value!r}")
-    return int(value)
+    try:
+        return _concurrency(str(config.getini("deploycheck_concurrency")).strip())
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"ini option deploycheck_concurrency: {exc}") from None
 
 
 def requested(config: pytest.Config) -> dict[str, str | None]:
@@ -103,4 +101,9 @@ def load_layout(start: Path) -> Layout:
     args = [str(start)]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args = ["-p", "pytest_deploycheck.plugin", *args]
-    return layout(pytest.Config.fromdictargs({}, args))
+    try:
+        return layout(pytest.Config.fromdictargs({}, args))
+    except Exception as exc:  # a conftest.py that fails to import, a bad ini: say so
+        from ..errors import DeploycheckError
+
+        raise DeploycheckError(f"cannot load the project as pytest does: {exc}") from None

@@ -4,7 +4,6 @@ writes the JSON and Markdown files and the terminal summary."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -35,10 +34,6 @@ def checklist_files(config: pytest.Config) -> list[Path]:
     return discover(where.paths, [(config.invocation_params.dir / a).resolve() for a in args])
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class RunLog:
     """Registered on the process that writes the reports."""
 
@@ -65,7 +60,9 @@ class RunLog:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.run.started = _now()
+        from ..record import now
+
+        self.run.started = now()
         if self.files:
             self.fill_header()
 
@@ -85,8 +82,10 @@ class RunLog:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from ..record import now
+
         run = self.run
-        run.finished, run.exit_status = _now(), int(exitstatus)
+        run.finished, run.exit_status = now(), int(exitstatus)
         if self.files or run.items:
             self.fill_header()
             distributed = self.config.pluginmanager.hasplugin("dsession")

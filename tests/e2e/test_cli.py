@@ -79,3 +79,15 @@ def test_the_command_sees_the_project_pytest_sees(pytester: pytest.Pytester) -> 
     pytest_run = pytester.runpytest("docs", "release-checks")
     pytest_run.stdout.fnmatch_lines(["deploycheck: project payments, environment default, "
                                      "release 3.1.0"])
+
+
+def test_a_conftest_that_fails_to_import_is_one_line_not_a_traceback(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\n")
+    pytester.makeconftest("import no_such_module_here\n")
+    result = pytester.run(sys.executable, "-m", "pytest_deploycheck", "status")
+    assert result.ret == 1
+    assert result.stderr.lines == [
+        "deploycheck status: cannot load the project as pytest does: ModuleNotFoundError: "
+        f"No module named 'no_such_module_here' (from {pytester.path / 'conftest.py'})"]
