@@ -163,6 +163,11 @@ def _start(demo: Demo, down: set[str]) -> None:
             raise RuntimeError(f"{DOWN_ENV}: unknown service {name!r} (https, feed, dns)")
         stop()
 
+    # the port the firewall keeps closed: bound and never listening, so that it refuses
+    # connections and nothing else (another demo, under pytest -n 2) can take it meanwhile
+    firewalled = socket.socket()
+    firewalled.bind(("127.0.0.1", 0))
+    demo.stoppers.append(firewalled.close)
     base_url = f"https://127.0.0.1:{app}"
     _load_test(base_url, ca_file, base / "reports")
     threading.Thread(target=_traffic, args=(demo.traffic, base_url,
@@ -183,7 +188,7 @@ def _start(demo: Demo, down: set[str]) -> None:
         "alertmanager_url": monitoring.alertmanager_url,
         "reports": str(base / "reports"), "logs": str(base / "logs"),
         "backups": str(base / "backups"), "app_repo": str(repo),
-        "python": sys.executable, "firewalled_port": free_port(),
+        "python": sys.executable, "firewalled_port": firewalled.getsockname()[1],
         "deployment_window": next_window(now).isoformat().replace("+00:00", "Z"),
     })
 

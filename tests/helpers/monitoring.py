@@ -68,12 +68,15 @@ class Monitoring:
         """Until both targets have been scraped once (≈ 5 s after the start: Prometheus's
         scrape manager syncs every 5 s): one up, one down."""
         deadline = time.monotonic() + 30
+        health: list[str] = []
         while time.monotonic() < deadline:
             targets = requests.get(f"{self.prometheus}/api/v1/targets", timeout=5
                                    ).json()["data"]["activeTargets"]
-            if sorted(t["health"] for t in targets) == ["down", "up"]:
+            health = sorted(t["health"] for t in targets)
+            if health == ["down", "up"]:
                 return
             time.sleep(0.2)
+        raise AssertionError(f"Prometheus's targets are {health} after 30 s, not down and up")
 
 
 @contextmanager
@@ -82,6 +85,10 @@ def monitoring() -> Iterator[Monitoring]:
     Alertmanager (receivers oncall and business-hours), ready to answer."""
     base = Path(tempfile.mkdtemp(prefix="deploycheck-prom-"))
     prom_port, am_port = free_port(), free_port()
+    # the target that must stay down: bound, never listening, so that it refuses every
+    # scrape and no other server (another xdist worker's Prometheus) can take its port
+    nothing = socket.socket()
+    nothing.bind(("127.0.0.1", 0))
     (base / "rules.yml").write_text(RULES)
     (base / "prometheus.yml").write_text(f"""
 global: {{scrape_interval: 1s, evaluation_interval: 1s}}
@@ -90,7 +97,7 @@ scrape_configs:
   - job_name: prometheus
     static_configs: [{{targets: ["127.0.0.1:{prom_port}"]}}]
   - job_name: nothing
-    static_configs: [{{targets: ["127.0.0.1:{free_port()}"]}}]
+    static_configs: [{{targets: ["127.0.0.1:{nothing.getsockname()[1]}"]}}]
 """)
     (base / "alertmanager.yml").write_text(
         "route: {receiver: oncall}\nreceivers: [{name: oncall}, {name: business-hours}]\n")
@@ -104,6 +111,7 @@ scrape_configs:
                     "--cluster.listen-address="], f"http://127.0.0.1:{am_port}/-/ready")
     except RuntimeError:
         prom.kill()
+        nothing.close()
         raise
     try:
         yield Monitoring(f"http://127.0.0.1:{prom_port}", f"http://127.0.0.1:{am_port}")
@@ -111,4 +119,5 @@ scrape_configs:
         for proc in (prom, am):
             proc.terminate()
             proc.wait(timeout=10)
+        nothing.close()
         shutil.rmtree(base, ignore_errors=True)
