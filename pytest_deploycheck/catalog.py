@@ -98,3 +98,23 @@ class Catalog:
         if isinstance(self._groups, ChecklistError):
             raise self._groups
         return hosts_of(self._groups, item.on)
+
+    def planned(self, checklist: Checklist) -> dict[str, str]:
+        """``checklist::item`` (``…[host]``) → phase, for every item of ``checklist`` that
+        applies in this run's environment, one per host for an item with ``on:``: what the
+        phases' gates wait for, whether a run selects them or not."""
+        environment = self.settings.environment
+        found: dict[str, str] = {}
+        for item in checklist.items:
+            if item.not_applicable_in(environment) is not None:
+                continue
+            ref = f"{item.checklist}::{item.id}"
+            try:
+                hosts = self.hosts(item) if item.on else []
+            except ChecklistError:  # the item's collection error blocks every gate anyway
+                hosts = []
+            for host in hosts:
+                found[f"{ref}[{host.id}]"] = item.phase
+            if not hosts:
+                found[ref] = item.phase
+        return found

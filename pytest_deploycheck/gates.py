@@ -1,9 +1,14 @@
-"""Phase gates: from the records of a run, whether each phase is READY or BLOCKED, and why.
+"""Phase gates: from the records of a run, whether each phase is READY, INCOMPLETE or
+BLOCKED, and why.
 
-A phase's gate is READY when none of its items is in a blocking status (failed,
-error, awaiting sign-off, blocked) and nothing holds every gate shut: a checklist
-that did not collect, or a run stopped before every item ran. Every report —
-terminal, HTML, JSON, Markdown — says what :func:`gates` decides.
+A phase's gate is READY only when every item of the phase that applies in this
+environment ran in this run and passed or was validly waived. It is BLOCKED while an item
+is in a blocking status (failed, error, awaiting sign-off, blocked) or something holds
+every gate shut (a checklist that did not collect, a run stopped before every item ran),
+and INCOMPLETE when nothing blocks but items did not run: deselected (``-k``, ``-m``,
+``--deselect``, ``--lf``, a node id) or skipped. Every report — terminal, HTML, JSON,
+Markdown — says what :func:`gates` decides. A phase none of whose items ran has no gate
+in the run.
 """
 
 from __future__ import annotations
@@ -73,19 +78,36 @@ class Gate:
     phase: str
     tally: Tally
     blockers: tuple[str, ...]  # what holds it shut; none when it is READY
+    not_run: tuple[str, ...] = ()  # the applicable items of the phase that did not run
+    planned: int = 0  # how many applicable items the phase has
+    why_not_run: str = ""  # "deselected by -k ssl", "1 skipped"
 
     @property
     def ready(self) -> bool:
-        return not self.blockers
+        return not self.blockers and not self.not_run
 
     @property
     def verdict(self) -> str:
-        return "BLOCKED" if self.blockers else "READY"
+        return "BLOCKED" if self.blockers else "INCOMPLETE" if self.not_run else "READY"
+
+    @property
+    def missing(self) -> str:
+        """``2 of 3 items not run (deselected by -k ssl)``, or nothing."""
+        if not self.not_run:
+            return ""
+        why = f" ({self.why_not_run})" if self.why_not_run else ""
+        return f"{len(self.not_run)} of {self.planned} items not run{why}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """What keeps it from READY: the blockers, then what did not run."""
+        return [*self.blockers, *([self.missing] if self.not_run else [])]
 
     @property
     def line(self) -> str:
         """``predeploy: 41/45 passed — BLOCKED: 2 failed, 2 awaiting sign-off (…)``."""
-        verdict = "BLOCKED: " + ", ".join(self.blockers) if self.blockers else "READY"
+        reasons = self.reasons
+        verdict = f"{self.verdict}: " + ", ".join(reasons) if reasons else "READY"
         return f"{self.phase}: {self.tally.counts_text()} — {verdict}"
 
 
@@ -102,12 +124,28 @@ def run_blockers(run: RunRecord) -> list[str]:
 
 
 def gates(run: RunRecord) -> list[Gate]:
-    """A gate per phase, in the order the phases first appear in the checklists."""
+    """A gate per phase that ran items, in the order the phases first appear."""
     tallies: dict[str, Tally] = {}
     for record in run.sorted_items():
         tallies.setdefault(record.phase, Tally()).add(record)
     shut = run_blockers(run)
-    return [Gate(phase, t, (*t.blockers(), *shut)) for phase, t in tallies.items()]
+    ran = {r.ref for r in run.items if r.status != "skipped"}
+    skipped = {r.ref for r in run.items if r.status == "skipped"}
+    found = []
+    for phase, tally_ in tallies.items():
+        planned = [ref for ref, of in run.expected.items() if of == phase]
+        not_run = sorted({ref for ref in planned if ref not in ran}
+                         | {r.ref for r in run.items if r.phase == phase and r.ref in skipped})
+        reasons = []
+        unselected = [ref for ref in not_run if ref not in skipped]
+        if unselected and not run.stopped_early:  # a stopped run says so among the blockers
+            by = [s for s in run.selection if s != f"-m {phase}"]  # that one kept them
+            reasons.append("deselected by " + " and ".join(by) if by else "not selected")
+        if skipped & set(not_run):
+            reasons.append(f"{len(skipped & set(not_run))} skipped")
+        found.append(Gate(phase, tally_, (*tally_.blockers(), *shut), tuple(not_run),
+                          max(len(planned), tally_.applicable), "; ".join(reasons)))
+    return found
 
 
 def ready(run: RunRecord) -> bool:

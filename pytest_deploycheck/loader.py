@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -145,6 +146,8 @@ class _Builder:
                 item = self.item(doc, sdoc, idoc, ipath)
                 if item is not None:
                     items.append(item)
+            if sdoc.ordered:  # a runbook: each step knows the steps before it
+                items = [replace(item, earlier=tuple(items[:n])) for n, item in enumerate(items)]
             line, column = self.source.mark(spath)
             sections.append(Section(sdoc.id, sdoc.title, sdoc.ordered,
                                     Location(self.source.path, line, column), tuple(items)))

@@ -82,6 +82,8 @@ class Item:
     checklist_title: str = ""  # where it stands, for the reports
     section_title: str = ""
     section_line: int = 0
+    # in an ordered section (a runbook), the steps before this one, in order
+    earlier: tuple[Item, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def kind(self) -> str:

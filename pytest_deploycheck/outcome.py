@@ -40,6 +40,10 @@ def status_of(result: Result, waiver: SignOff | None = None) -> tuple[str, str]:
     return ("awaiting" if result.awaiting else "failed"), result.message
 
 
-def blocked_message(blocker: str) -> str:
-    """Why a step of an ordered section did not run."""
-    return f"blocked by {blocker}: an earlier step of this ordered section did not pass"
+def blocked_message(blocker: str, *, ran: bool = True, section: str = "") -> str:
+    """Why a step of an ordered section did not run: an earlier step did not pass, or
+    did not run in this run at all."""
+    if ran:
+        return f"blocked by {blocker}: an earlier step of this ordered section did not pass"
+    return (f"blocked by {blocker}: an earlier step of this ordered section did not run in "
+            f"this run (run the whole section{f': -k {section}' if section else ''})")

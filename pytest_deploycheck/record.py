@@ -134,6 +134,10 @@ class RunRecord:
     contacts: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, name, …
     broken: list[str] = field(default_factory=list)  # checklist files that did not collect
     stopped_early: bool = False  # -x, --maxfail or an interruption: not every item ran
+    # what the gates wait for: every applicable item of the run's checklists (ref → phase),
+    # selected or not; and how the run selected (``-k x``, ``--lf`` …) when it left some out
+    expected: dict[str, str] = field(default_factory=dict)
+    selection: list[str] = field(default_factory=list)
 
     def sorted_items(self) -> list[ItemRecord]:
         return sorted(self.items, key=lambda r: r.sort_key)

@@ -54,6 +54,7 @@ class Run:
         self.signoffs = signoffs
         self.secrets = secrets
         self._stopped: dict[tuple[str, str, str], str] = {}  # runbook → first step that failed
+        self._done: set[tuple[str, str, str, str]] = set()  # runbook steps that passed
 
     @classmethod
     def start(cls, settings: Settings, rootdir: Path, *,
@@ -75,12 +76,30 @@ class Run:
         self.secrets.learn(names, self.prober.context.environ)
 
     def blocked(self, case: Case) -> ItemRecord | None:
-        """The record of a step an earlier step of its ordered section stopped, or None
-        if it may run."""
-        blocker = self._stopped.get(case.runbook) if case.item.ordered else None
-        if blocker is None:
+        """The record of a step of an ordered section that may not run yet, or None if it
+        may: every earlier step (that applies here) ran in this run and passed, or was
+        waived — on this host, or, for a step that runs once, on the hosts it ran on."""
+        item = case.item
+        if not item.ordered:
             return None
-        return self._made(case, "blocked", blocked_message(blocker))
+        runbook = case.runbook
+        stopped = self._stopped.get(runbook)
+        if stopped is None and case.host is None:  # it waits for every host's steps
+            stopped = next((step for (checklist, section, _), step in self._stopped.items()
+                            if (checklist, section) == runbook[:2]), None)
+        if stopped is not None:
+            return self._made(case, "blocked", blocked_message(stopped))
+        for step in item.earlier:
+            if step.not_applicable_in(self.settings.environment) is not None:
+                continue
+            if step.on and case.host is None:
+                done = any(d[:2] == runbook[:2] and d[3] == step.id for d in self._done)
+            else:
+                done = (*runbook[:2], runbook[2] if step.on else "", step.id) in self._done
+            if not done:
+                return self._made(case, "blocked", blocked_message(
+                    step.id, ran=False, section=item.section))
+        return None
 
     def record(self, case: Case) -> ItemRecord:
         """Run ``case``'s check (or decide its sign-offs) and record how it ends."""
@@ -110,6 +129,8 @@ class Run:
                                host_order=case.host_order)
         if case.item.ordered and status in STOPS_RUNBOOK:
             self._stopped.setdefault(case.runbook, case.item.id)
+        elif case.item.ordered and status in ("passed", "waived"):
+            self._done.add((*case.runbook, case.item.id))
         return self.secrets.redact_record(record)
 
     def plan(self, cases: Iterable[Case]) -> None:

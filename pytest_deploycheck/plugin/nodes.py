@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
 MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
+PLANNED: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # what the gates wait for
 
 
 def catalog(config: pytest.Config) -> Catalog:
@@ -54,7 +55,9 @@ class ChecklistFile(pytest.File):
         from ..errors import ChecklistError
 
         try:
-            checklist = catalog(self.config).load(self.path)
+            found = catalog(self.config)
+            checklist = found.load(self.path)
+            self.config.stash.setdefault(PLANNED, {}).update(found.planned(checklist))
         except ChecklistError as exc:
             raise self.CollectError(exc.summary()) from None
         except (OSError, UnicodeDecodeError) as exc:

@@ -33,6 +33,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_concurrency, help="probe up to N read-only checks at once (default "
                                 f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); "
                                 "1 turns it off")
+    add("--deploycheck-require-complete", dest="deploycheck_require_complete",
+        action="store_true", default=False,
+        help="exit 1 when a phase's gate is INCOMPLETE (items of the phase did not run) "
+             "though every item that ran passed")
     add("--deploycheck-json", dest="deploycheck_json", metavar="PATH", default=None,
         help="write every item's outcome, evidence and signers as JSON to PATH")
     add("--deploycheck-markdown", dest="deploycheck_markdown", metavar="PATH", default=None,

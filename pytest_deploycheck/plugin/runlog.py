@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from . import current, options
+from .nodes import PLANNED
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,6 +22,18 @@ def pytest_configure(config: pytest.Config) -> None:
         from .html import HtmlReport
 
         config.pluginmanager.register(HtmlReport(log.run), "deploycheck-html")
+
+
+def selection(config: pytest.Config) -> list[str]:
+    """How this run chose among the collected items, in the words of its command line."""
+    option = config.option
+    found = [f"{flag} {value}" for flag, value in (("-k", option.keyword),
+                                                   ("-m", option.markexpr)) if value]
+    found += [flag for flag, value in (("--deselect", option.deselect),
+                                       ("--lf", getattr(option, "lf", False))) if value]
+    if any("::" in arg for arg in config.args):
+        found.append("node ids")
+    return found
 
 
 def checklist_files(config: pytest.Config) -> list[Path]:
@@ -92,6 +105,14 @@ class RunLog:
             expected = session.testscollected if distributed else len(session.items)
             run.stopped_early = (exitstatus == pytest.ExitCode.INTERRUPTED
                                  or self.finished_tests < expected)
+            planned: dict[str, str] = self.config.stash.get(PLANNED, {})
+            run.expected.update(planned)  # under xdist, from the workers
+            run.selection = selection(self.config)
+            if self.config.getoption("deploycheck_require_complete") and exitstatus == 0:
+                from ..gates import gates
+
+                if any(g.verdict == "INCOMPLETE" for g in gates(run)):
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
         from ..report import files
 
         option = self.config.getoption

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from . import options
+from .nodes import PLANNED
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,8 +21,22 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistHooks(), "deploycheck-xdist")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # a worker: what the gates wait for, to the controller
+        output["deploycheck_planned"] = session.config.stash.get(PLANNED, {})
+
+
 class XdistHooks:
     """Registered only when pytest-xdist is active."""
+
+    @pytest.hookimpl
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        log = node.config.pluginmanager.get_plugin("deploycheck-reports")
+        planned = getattr(node, "workeroutput", {}).get("deploycheck_planned")
+        if log is not None and planned:
+            log.run.expected.update(planned)
 
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

@@ -29,6 +29,7 @@ _SUMMARY_FIRST = ("<style>body{display:flex;flex-direction:column;align-items:fl
                   "body>h1{order:-3}body>p:first-of-type{order:-2}"
                   "body>.summary{order:-1;align-self:stretch}"
                   "body>#results-table{align-self:stretch;margin-top:12px}</style>")
+_VERDICT_COLORS = {"READY": "passed", "INCOMPLETE": "awaiting", "BLOCKED": "failed"}
 _EVIDENCE_CELL_MAX = 160  # characters in the table; the full evidence is under the row
 
 
@@ -54,12 +55,12 @@ def readiness(run: RunRecord) -> str:
     """The block at the top of the summary: a gate per phase, drawn as bars."""
     rows = []
     for gate in gates(run):
-        phase, counts, blockers = gate.phase, gate.tally, gate.blockers
-        verdict, color = gate.verdict, COLORS["passed" if gate.ready else "failed"]
+        phase, counts, blockers = gate.phase, gate.tally, gate.reasons
+        verdict, color = gate.verdict, COLORS[_VERDICT_COLORS[gate.verdict]]
         numbers = " · ".join(f'<span style="color:{COLORS[s]};font-weight:bold">'
                              f"{counts.counts[s]}</span> {LABELS[s]}"
                              for s in STATUSES if counts.counts[s])
-        why = f'<div style="color:{COLORS["failed"]}">{esc(", ".join(blockers))}</div>' \
+        why = f'<div style="color:{color}">{esc(", ".join(blockers))}</div>' \
             if blockers else ""
         rows.append(
             f'<tr><td style="{_CELL};font-weight:bold;font-size:14px">{esc(phase)}</td>'

@@ -9,7 +9,11 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
       "started": "2026-11-25T10:00:00Z", "finished": "2026-11-25T10:00:04Z",
       "exit_status": 1,
       "ready": false,
-      "gates": [{"phase": "predeploy", "ready": false, "applicable": 45,
+      "gates": [{"phase": "predeploy", "ready": false, "verdict": "BLOCKED",
+                 "applicable": 45, "planned": 47,
+                 "not_run": {"count": 2, "items": ["production::cdn",
+                                                   "production::waf"],
+                             "why": "deselected by -k ssl"},
                  "counts": {"passed": 41, "failed": 2, "awaiting": 2, …},
                  "awaiting": {"security-lead": ["production::security-signoff"]},
                  "summary": "predeploy: 41/45 passed — BLOCKED: …"}],
@@ -33,8 +37,11 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
                  "duration": 0.012, "attempts": 1}]
     }
 
-``outcome`` is one of passed, failed, awaiting (a manual item still needs a
-sign-off from a role in ``awaiting``), waived, blocked, not_applicable, skipped, error.
+A gate's ``verdict`` is READY (every applicable item of the phase ran and passed or was
+waived), INCOMPLETE (nothing blocks, but ``not_run`` lists items that did not run) or
+BLOCKED; ``ready`` is true for READY alone. ``outcome`` is one of passed, failed,
+awaiting (a manual item still needs a sign-off from a role in ``awaiting``), waived,
+blocked, not_applicable, skipped, error.
 """
 
 from __future__ import annotations
@@ -71,7 +78,11 @@ def document(run: RunRecord) -> dict[str, Any]:
     found = [{
         "phase": gate.phase,
         "ready": gate.ready,
+        "verdict": gate.verdict,
         "applicable": gate.tally.applicable,
+        "planned": gate.planned,
+        "not_run": {"count": len(gate.not_run), "items": list(gate.not_run),
+                    "why": gate.why_not_run},
         "counts": {s: gate.tally.counts[s] for s in STATUSES},
         "awaiting": gate.tally.awaiting,
         "summary": gate.line,

@@ -229,10 +229,18 @@ def test_items_skipped_by_other_plugins_do_not_stall_or_repeat_probes(project: P
 
 
 def test_last_failed_reruns_only_the_failures(mixed: Project) -> None:
+    """--lf reruns the failures; a runbook step it picks alone is blocked (its earlier
+    steps did not run), and the gate says what did not run."""
     mixed.run()
-    result = mixed.run("--lf", "-v")
-    result.assert_outcomes(failed=5, deselected=7)
-    result.stdout.fnmatch_lines(["*::probes::down FAILED*"])
+    result = mixed.run("--lf", "-v", "-rs")
+    result.assert_outcomes(failed=4, skipped=1, deselected=7)
+    result.stdout.fnmatch_lines(["*::probes::down FAILED*",
+                                 "*::runbook::step-2 SKIPPED (blocked by step-1*",
+                                 "postdeploy: 0/5 passed — BLOCKED: 4 failed, 1 blocked, "
+                                 "6 of 11 items not run (deselected by --lf)",
+                                 "SKIPPED ?1? checks/app.yaml:*: blocked by step-1: an earlier "
+                                 "step of this ordered section did not run in this run (run "
+                                 "the whole section: -k runbook)"])
 
 
 def test_probes_start_programs_safely_while_pytest_changes_the_environment(

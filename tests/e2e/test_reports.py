@@ -205,7 +205,8 @@ def test_stopping_at_the_first_failure_blocks_the_gate(project: Project) -> None
         "{id: first, title: First, check: {env: {names: [NOT_SET_ANYWHERE]}}}", PATH_SET))
     result = project.run("-x", "--deploycheck-concurrency", "1")
     result.stdout.fnmatch_lines([
-        "predeploy: 0/1 passed — BLOCKED: 1 failed, the run stopped before every item ran"])
+        "predeploy: 0/1 passed — BLOCKED: 1 failed, the run stopped before every item ran, "
+        "1 of 2 items not run"])
 
 
 def test_a_run_without_checklists_shows_nothing_of_deploycheck(pytester: pytest.Pytester,

@@ -23,7 +23,7 @@ PACKAGE = Path(pytest_deploycheck.__file__).parent
 ROOT = PACKAGE.parent
 CHECK_MODULES = sorted(m.name for m in pkgutil.iter_modules(checks.__path__)
                        if not m.name.startswith("_"))
-PYTEST_LAYER_LIMIT = 780  # lines of the modules that import pytest (about 1,400 before)
+PYTEST_LAYER_LIMIT = 830  # lines of the modules that import pytest (about 1,400 before)
 
 
 @functools.cache

@@ -56,3 +56,30 @@ def test_a_run_that_stopped_early_or_met_a_broken_checklist_is_never_ready() -> 
         "the run stopped before every item ran")
     assert not ready(run)
     assert not ready(RunRecord())  # nothing ran: nothing is ready
+
+
+def test_a_phase_with_items_that_did_not_run_is_incomplete_never_ready() -> None:
+    run = RunRecord(items=[record("a", "passed")], selection=["-k a", "-m predeploy"],
+                    expected={"production::a": "predeploy", "production::b": "predeploy",
+                              "production::c": "predeploy", "production::d": "rollback"})
+    (gate,) = gates(run)
+    assert gate.line == ("predeploy: 1/1 passed — INCOMPLETE: 2 of 3 items not run "
+                         "(deselected by -k a)")
+    assert (gate.verdict, gate.not_run) == ("INCOMPLETE", ("production::b", "production::c"))
+    assert not ready(run)
+
+
+def test_a_skipped_item_is_not_run_and_a_failure_still_blocks() -> None:
+    run = RunRecord(items=[record("a", "failed"), record("b", "skipped")],
+                    expected={"production::a": "predeploy", "production::b": "predeploy"})
+    (gate,) = gates(run)
+    assert gate.line == "predeploy: 0/2 passed, 1 skipped — BLOCKED: 1 failed, 1 of 2 items " \
+                        "not run (1 skipped)"
+
+
+def test_every_item_that_applies_ran_and_passed_is_ready() -> None:
+    run = RunRecord(items=[record("a", "passed"), record("b", "waived")],
+                    expected={"production::a": "predeploy", "production::b": "predeploy"},
+                    selection=["-m predeploy"])
+    (gate,) = gates(run)
+    assert (gate.line, gate.ready) == ("predeploy: 1/2 passed, 1 waived — READY", True)

@@ -140,3 +140,13 @@ def test_a_waiver_turns_a_failure_into_waived_never_passed() -> None:
     assert status_of(Result(True, "ok"), waiver) == ("passed", "ok")
     assert status_of(Result(False, "needs approval", awaiting=("qa",))) == ("awaiting",
                                                                            "needs approval")
+
+
+def test_a_step_selected_alone_is_blocked_naming_the_step_that_did_not_run(
+    tmp_path: Path, items: dict[str, Item]
+) -> None:
+    record = run_in(tmp_path).blocked(case(items["step-2"]))
+    assert record is not None
+    assert (record.status, record.message) == (
+        "blocked", "blocked by step-1: an earlier step of this ordered section did not run in "
+                   "this run (run the whole section: -k runbook)")
