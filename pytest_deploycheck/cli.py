@@ -232,7 +232,7 @@ def _import(args: argparse.Namespace) -> int:
               f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 1
     checklist_id = args.id or slug(source.stem)
-    yaml_text, count = import_markdown(text, checklist_id, source.name)
+    yaml_text, count, roles = import_markdown(text, checklist_id, source.name)
     if count == 0:
         print(f"deploycheck import: {source} has no checklist lines (- [ ] items, ☐ table "
               "rows or numbered steps)", file=sys.stderr)
@@ -251,6 +251,8 @@ def _import(args: argparse.Namespace) -> int:
     print(f"imported {count} items as checklist {checklist_id!r}"
           + (f" into {args.output}" if args.output else "")
           + f"; {templates} have a commented check template", file=sys.stderr)
+    print(f"its sign-offs name the roles {', '.join(roles)}: declare each under 'roles:' in "
+          "the project config, with the principals who hold it", file=sys.stderr)
     return 0
 
 

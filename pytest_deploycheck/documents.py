@@ -75,8 +75,27 @@ class RetryDoc:
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
 class AttestDoc:
-    roles: Annotated[list[str], Field(min_length=1)]
+    """``roles`` (any of them) with a ``quorum``, or ``require``: a count per role, every
+    place filled by a different person (``{qa-lead: 1, sre-lead: 1}``: four eyes)."""
+
+    roles: Annotated[list[str], Field(min_length=1)] | None = None
     quorum: Annotated[int, Field(ge=1)] = 1
+    require: Annotated[dict[str, Annotated[int, Field(ge=1)]], Field(min_length=1)] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.roles is None) == (self.require is None):
+            raise PydanticCustomError(
+                "deploycheck_invalid", "give 'roles' (and a 'quorum') or 'require' (a count "
+                "per role), not both")
+        if self.require is not None and self.quorum != 1:
+            raise PydanticCustomError(
+                "deploycheck_invalid", "'quorum' goes with 'roles'; with 'require', its "
+                "counts say how many approvals each role gives")
+
+    @property
+    def named(self) -> list[str]:
+        """Every role the item names."""
+        return list(self.require) if self.require is not None else list(self.roles or ())
 
 
 @with_config(ConfigDict(extra="forbid"))

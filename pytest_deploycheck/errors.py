@@ -81,3 +81,8 @@ class CheckFailed(DeploycheckError):
 
 class RegistryError(DeploycheckError):
     """A check type was defined or registered wrongly."""
+
+
+class DeploycheckWarning(UserWarning):
+    """Something in a checklist or the config worth fixing that does not refuse the
+    file (a role nobody holds)."""

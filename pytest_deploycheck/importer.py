@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _CHECKBOX = re.compile(r"^\s*(?:[-*+]|(\d+)[.)])\s+\[[ xX]\]\s+(.+?)\s*$")
@@ -219,7 +220,15 @@ def _unique(base: str, used: set[str]) -> str:
     return found
 
 
-def import_markdown(text: str, checklist_id: str, source: str) -> tuple[str, int]:
-    """(YAML, number of items) of the Markdown checklist ``text``."""
+class Imported(NamedTuple):
+    yaml: str
+    items: int  # how many
+    roles: tuple[str, ...]  # the roles its manual items name: the config must declare them
+
+
+def import_markdown(text: str, checklist_id: str, source: str) -> Imported:
+    """The checklist YAML of the Markdown checklist ``text``."""
     title, sections = parse(text)
-    return render(checklist_id, title, sections, source), sum(len(s.items) for s in sections)
+    roles = tuple(dict.fromkeys(r for s in sections for i in s.items for r in i.roles))
+    return Imported(render(checklist_id, title, sections, source),
+                    sum(len(s.items) for s in sections), roles)

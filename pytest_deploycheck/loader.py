@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from .documents import (
     ADAPTERS,
     REQUIRED,
+    AttestDoc,
     ChecklistDoc,
     Inherited,
     ItemDoc,
@@ -47,15 +48,18 @@ class _Builder:
         self.source = source
         self.settings = settings
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # worth saying, not worth refusing the file
         self.locate = Locator(source)
         self.digests: dict[tuple[Any, Any], str] = {}
 
     def problem(self, path: KeyPath, message: str, hint: str | None = None, *,
-                key: bool = False, field_path: KeyPath | None = None) -> None:
+                key: bool = False, field_path: KeyPath | None = None,
+                warning: bool = False) -> None:
         line, column = self.source.mark(path, key=key)
         item, field_name = self.locate(field_path if field_path is not None else path)
-        self.problems.append(Problem(self.source.path, line, column, message, item=item,
-                                     field=field_name or None, hint=hint))
+        (self.warnings if warning else self.problems).append(Problem(
+            self.source.path, line, column, message, item=item, field=field_name or None,
+            hint=hint))
 
     # -- variables ----------------------------------------------------------
     def interpolate(self, value: Any, path: KeyPath, in_check: bool) -> Any:
@@ -154,7 +158,7 @@ class _Builder:
         line, column = self.source.mark(())
         return Checklist(doc.checklist, doc.title, self.source.path,
                          Location(self.source.path, line, column), doc.description,
-                         tuple(sections))
+                         tuple(sections), tuple(self.warnings))
 
     def inherit(self, path: KeyPath, *docs: Inherited) -> dict[str, Any]:
         """Effective inherited keys: the most specific doc that sets one wins;
@@ -199,6 +203,7 @@ class _Builder:
                          "(manual)", field_path=(*path, "check"))
         elif idoc.check is not None:
             check = self.check(idoc.check, (*path, "check"))
+        attest = self.attest(idoc.attest, (*path, "attest"), eff) if idoc.attest else None
         on = eff.get("on")
         groups = tuple([on] if isinstance(on, str) else on or ())
         if groups:
@@ -217,13 +222,40 @@ class _Builder:
             retry=Retry(idoc.retry.timeout, idoc.retry.interval) if idoc.retry else None,
             timeout=eff.get("timeout") or self.settings.project.timeout,
             check=check,
-            attest=Attest(tuple(idoc.attest.roles), idoc.attest.quorum) if idoc.attest else None,
+            attest=attest,
             ordered=sdoc.ordered,
             digest=self.digests.get((path[1], path[3]), ""),
             on=groups,
             checklist_title=cdoc.title, section_title=sdoc.title,
             section_line=self.source.mark(path[:2])[0],
         )
+
+    def applies(self, eff: dict[str, Any]) -> bool:
+        """Whether an item with these inherited keys applies in the run's environment."""
+        environment = self.settings.environment
+        only_in, except_in = eff.get("only_in"), eff.get("except_in", [])
+        return (only_in is None or environment in only_in) and environment not in except_in
+
+    def attest(self, doc: AttestDoc, path: KeyPath, eff: dict[str, Any]) -> Attest:
+        """Who signs a manual item; every role it names must be a role of the config
+        (for an item that applies here), and a role nobody holds is worth a warning."""
+        known = self.settings.project.roles
+        for n, role in enumerate(doc.named) if self.applies(eff) else ():
+            where: KeyPath = (*path, "require", role) if doc.require else (*path, "roles", n)
+            if role not in known:
+                hint = suggest(role, known) or (
+                    "known roles: " + ", ".join(known) if known else
+                    "declare it under 'roles:' in the project config, with its principals")
+                self.problem(where, f"unknown role {role!r}", hint, key=bool(doc.require),
+                             field_path=where)
+            elif not known[role]:
+                self.problem(where, f"role {role!r} has no holder: nobody can sign this item",
+                             f"name its principals under roles.{role} in the project config",
+                             key=bool(doc.require), field_path=where, warning=True)
+        if doc.require is not None:
+            return Attest(tuple(doc.require), sum(doc.require.values()),
+                          tuple(doc.require.items()))
+        return Attest(tuple(doc.roles or ()), doc.quorum)
 
     def check_hosts(self, path: KeyPath, groups: tuple[str, ...], eff: dict[str, Any],
                     idoc: ItemDoc, check: CheckCall | None) -> None:
@@ -243,8 +275,7 @@ class _Builder:
                              field_path=(*path, "on"))
                 return
         environment = self.settings.environment
-        only_in, except_in = eff.get("only_in"), eff.get("except_in", [])
-        if (only_in is not None and environment not in only_in) or environment in except_in:
+        if not self.applies(eff):
             return  # not applicable here: collected once, and skipped
         known = {g.name for g in self.settings.hosts}
         for group in groups:

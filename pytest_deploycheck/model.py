@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EvidenceValue
+from .errors import EvidenceValue, Problem
 
 SEVERITIES = ("low", "medium", "high", "critical")
 DEFAULT_PHASES = ("predeploy", "deploy", "postdeploy", "rollback")
@@ -51,10 +51,12 @@ class CheckCall:
 
 @dataclass(frozen=True, slots=True)
 class Attest:
-    """The manual part of an item: who must sign off."""
+    """The manual part of an item: who must sign off — ``quorum`` people holding any of
+    ``roles``, or, with ``require``, a count per role, each place a different person."""
 
     roles: tuple[str, ...]
     quorum: int = 1
+    require: tuple[tuple[str, int], ...] = ()  # (role, count), in the order written
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class Checklist:
     location: Location
     description: str = ""
     sections: tuple[Section, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # found while loading, not worth refusing the file
 
     @property
     def items(self) -> tuple[Item, ...]:

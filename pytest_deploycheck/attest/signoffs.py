@@ -87,8 +87,10 @@ def signoff_of(verdict: Verdict) -> SignOff:
 
 def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
            kind: str = "attestation") -> Decision:
-    """Whether ``attest`` is satisfied for the bound item by the checked entries."""
-    approvals: dict[str, Verdict] = {}
+    """Whether ``attest`` is satisfied for the bound item by the checked entries: a valid
+    rejection vetoes; approvals count once per person — a principal, and every principal
+    that shares a key with it — so one person cannot fill two places (four eyes)."""
+    approvals: list[Verdict] = []
     notes: list[str] = []
     for verdict in verdicts:
         st = verdict.statement
@@ -108,19 +110,79 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
         if st.decision == "rejected":
             return Decision(False, f"rejected by {who}: {st.justification}",
                             (signoff_of(verdict),))
-        approvals.setdefault(st.principal, verdict)
-    signoffs = tuple(signoff_of(v) for v in approvals.values())
-    needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
-             else f"approval by {', '.join(attest.roles)}")
-    if len(approvals) >= attest.quorum:
-        names = ", ".join(str(s) for s in signoffs)
-        return Decision(True, f"approved by {names}", signoffs)
+        approvals.append(verdict)
+    places = [role for role, count in attest.require for _ in range(count)] or (
+        [""] * attest.quorum)  # "": any of the roles
+    chosen = _fill(places, approvals)
+    signoffs = tuple(signoff_of(v) for v in chosen if v is not None)
+    if all(v is not None for v in chosen):
+        return Decision(True, f"approved by {', '.join(str(s) for s in signoffs)}", signoffs)
+    if attest.require:
+        needs = "approval by " + " and ".join(f"{n} {r}" for r, n in attest.require) + (
+            " (different people)")
+        awaiting = tuple(dict.fromkeys(r for r, v in zip(places, chosen, strict=True)
+                                       if v is None))
+    else:
+        needs = (f"{attest.quorum} approvals by {', '.join(attest.roles)}" if attest.quorum > 1
+                 else f"approval by {', '.join(attest.roles)}")
+        awaiting = attest.roles
     if not approvals and not notes:
-        return Decision(False, f"needs {needs}", awaiting=attest.roles)
-    have = f"has {len(approvals)} of {attest.quorum}" if approvals else "has none"
+        return Decision(False, f"needs {needs}", awaiting=awaiting)
+    have = f"has {len(signoffs)} of {len(places)}" if signoffs else "has none"
     detail = "; ".join(notes)
     return Decision(False, f"needs {needs}, {have}" + (f"; {detail}" if detail else ""),
-                    signoffs, attest.roles)
+                    signoffs, awaiting)
+
+
+def _people(approvals: list[Verdict]) -> dict[int, list[Verdict]]:
+    """Approvals by person: principals that share a key are one person."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    for verdict in approvals:
+        assert verdict.statement is not None
+        parent[root("principal:" + verdict.statement.principal)] = root(
+            f"key:{verdict.fingerprint}")
+    found: dict[str, list[Verdict]] = {}
+    for verdict in approvals:
+        assert verdict.statement is not None
+        found.setdefault(root("principal:" + verdict.statement.principal), []).append(verdict)
+    return dict(enumerate(found.values()))
+
+
+def _fill(places: list[str], approvals: list[Verdict]) -> list[Verdict | None]:
+    """For each place (a role, or "" for any role), an approval that fills it, each
+    person filling one place at most, as many places filled as can be (a matching)."""
+    people = _people(approvals)
+    holder: dict[int, int] = {}  # person → the place they fill
+
+    def fits(person: int, place: int) -> Verdict | None:
+        for verdict in people[person]:
+            assert verdict.statement is not None
+            if places[place] in ("", verdict.statement.role):
+                return verdict
+        return None
+
+    def seat(place: int, seen: set[int]) -> bool:
+        for person in people:
+            if person in seen or fits(person, place) is None:
+                continue
+            seen.add(person)
+            if person not in holder or seat(holder[person], seen):
+                holder[person] = place
+                return True
+        return False
+
+    for place in range(len(places)):
+        seat(place, set())
+    filled: list[Verdict | None] = [None] * len(places)
+    for person, place in holder.items():
+        filled[place] = fits(person, place)
+    return filled
 
 
 class SignOffs:

@@ -52,7 +52,7 @@ class ChecklistFile(pytest.File):
     """A YAML file with a top-level ``checklist:`` key."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from ..errors import ChecklistError
+        from ..errors import ChecklistError, DeploycheckWarning
 
         try:
             found = catalog(self.config)
@@ -63,6 +63,8 @@ class ChecklistFile(pytest.File):
         except (OSError, UnicodeDecodeError) as exc:
             display = options.layout(self.config).shown(self.path)
             raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
+        for warning in checklist.warnings:
+            self.warn(DeploycheckWarning(str(warning)))
         for section in checklist.sections:
             yield SectionCollector.from_parent(self, name=section.id, section=section)
 

@@ -66,7 +66,8 @@ def mixed_checklist(server: LoopbackServer) -> str:
 
 @pytest.fixture
 def mixed(project: Project, http_server: LoopbackServer) -> Project:
-    project.config("environments: {demo: {}, production: {}}\ndefault_environment: demo\n")
+    project.config("environments: {demo: {}, production: {}}\ndefault_environment: demo\n"
+                   "roles: {ops: [ops@example.com]}\n")
     project.checklist(mixed_checklist(http_server))
     return project
 

@@ -112,3 +112,75 @@ def test_a_runbook_step_selected_alone_is_blocked(app: Project, spread: list[str
         "section did not run in this run (run the whole section: -k rollback)"])
     whole = app.run("-m", "rollback", "-k", "rollback", *spread)
     whole.assert_outcomes(passed=2, deselected=0 if spread else 4)
+
+
+ROLES_CONFIG = """
+    roles:
+      qa-lead: [qa@example.com]
+      sre-lead: [sre@example.com]
+      release-manager: []
+    """
+
+
+def test_require_is_a_count_per_role_said_in_the_failure(project: Project) -> None:
+    project.config(ROLES_CONFIG)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: go, title: Go, attest: {require: {qa-lead: 1, sre-lead: 1}}}
+        """)
+    project.write("checks/allowed_signers", "")
+    result = project.run()
+    result.stdout.fnmatch_lines([
+        "no attestation for go: needs approval by 1 qa-lead and 1 sre-lead (different people)",
+        "  qa-lead: c::go", "  sre-lead: c::go"])
+
+
+def test_a_role_the_config_does_not_have_is_a_collection_error(project: Project) -> None:
+    project.config(ROLES_CONFIG)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, attest: {roles: [qa-leed]}}
+              - {id: b, title: B, attest: {require: {sre-leed: 1}}}
+              - {id: c, title: C, attest: {roles: [qa-lead], require: {sre-lead: 1}}}
+        """)
+    result = project.run()
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([
+        "  checks/app.yaml:8:*: item 'a', field 'attest.roles[[]0]': unknown role 'qa-leed' — "
+        "did you mean 'qa-lead'?",
+        "  checks/app.yaml:9:*: item 'b', field 'attest.require.sre-leed': unknown role "
+        "'sre-leed' — did you mean 'sre-lead'?",
+        "  checks/app.yaml:10:*: item 'c', field 'attest': give 'roles' (and a 'quorum') or "
+        "'require' (a count per role), not both"])
+
+
+def test_a_role_nobody_holds_is_a_collection_warning(project: Project) -> None:
+    project.config(ROLES_CONFIG)
+    project.checklist("""
+        checklist: c
+        title: C
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, attest: {roles: [release-manager]}}
+        """)
+    result = project.run("--collect-only")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "*DeploycheckWarning: checks/app.yaml:8:*: item 'a', field 'attest.roles[[]0]': role "
+        "'release-manager' has no holder: nobody can sign this item — name its principals "
+        "under roles.release-manager in the project config"])

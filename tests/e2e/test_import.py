@@ -15,6 +15,15 @@ from helpers.seeds import DATA, seed_lines
 from pytest_deploycheck.yamlsrc import load
 
 
+def declare_roles(project: Project, *files: str) -> None:
+    """The project config, declaring every role the imported checklists name."""
+    roles = {r for name in files for s in load((project.path / name).read_text(), name
+                                                 ).data["sections"]
+             for i in s["items"] for r in i["attest"]["roles"]}
+    project.config("roles: {" + ", ".join(f"{r}: [{r}@example.com]" for r in sorted(roles))
+                   + "}\n")
+
+
 def deploycheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest_deploycheck", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60, check=False)
@@ -33,6 +42,8 @@ def test_each_seed_line_becomes_an_item_with_its_own_words(
     titles = [i["title"] for s in data["sections"] for i in s["items"]]
     assert titles == seed_lines((DATA / seed).read_text())
     assert len(titles) == count
+    assert "its sign-offs name the roles release-manager, " in done.stderr
+    declare_roles(project, "checks/imported.yaml")
     result = project.run("--collect-only", "-q")
     assert_clean(result)
     result.stdout.fnmatch_lines([f"{count} tests collected*"])
@@ -47,6 +58,7 @@ def test_phases_come_from_the_headings_and_steps_are_runbooks(project: Project) 
     assert phases["Pre-Deployment Checks"] == ("deploy", False)  # under "Deployment Phase"
     assert phases["Monitoring (First 24 Hours)"] == ("postdeploy", False)
     assert phases["Rollback Steps"] == ("rollback", True)
+    declare_roles(project, "checks/p.yaml")
     project.run("-m", "rollback", "--collect-only", "-q").stdout.fnmatch_lines(
         ["13/118 tests collected*"])
 
@@ -120,6 +132,10 @@ def test_an_unseen_markdown_checklist_gives_an_item_per_checkbox(project: Projec
     assert "#   tls: {host: api.example.com, port: 443, min_days_left: 14}" in text
     assert "#   disk: {path: /, min_free: 20GB}" in text
     assert '#   http: {url: "${base_url}/health", status: 200}' in text
+    result = project.run("--collect-only", "-q")  # a role nobody declared: say which
+    result.stdout.fnmatch_lines(["*field 'attest.roles[[]0]': unknown role 'release-manager' "
+                                 "— declare it under 'roles:' in the project config*"])
+    declare_roles(project, "checks/mobile.yaml")
     project.run("--collect-only", "-q").stdout.fnmatch_lines(["13 tests collected*"])
 
 

@@ -47,8 +47,13 @@ CHECKLIST = """
     """
 
 
+ROLES = ("roles: {dev-lead: [dev@example.com], security-lead: [sec@example.com], "
+         "business-owner: [biz@example.com], risk-management: [risk@example.com]}\n")
+
+
 @pytest.fixture
 def release(project: Project) -> Project:
+    project.config(ROLES)
     project.checklist(CHECKLIST)
     return project
 
@@ -119,6 +124,7 @@ def test_manual_items_fail_closed_naming_the_roles_they_need(release: Project) -
 
 
 def test_a_quorum_is_named_in_the_failure(project: Project) -> None:
+    project.config(ROLES)
     project.checklist("""
         checklist: c
         title: C
@@ -171,6 +177,7 @@ def test_only_in_skips_outside_its_environments_with_the_reason(project: Project
 
 
 def test_only_checklists_under_the_configured_paths_are_collected(project: Project) -> None:
+    project.config(ROLES)
     project.write("other/list.yaml", CHECKLIST)
     project.write("checks/attestations.yaml", "entries: []\n")
     result = project.run("--collect-only", "-q")
@@ -180,6 +187,7 @@ def test_only_checklists_under_the_configured_paths_are_collected(project: Proje
 
 
 def test_a_checklist_given_on_the_command_line_is_collected(project: Project) -> None:
+    project.config(ROLES)
     project.write("elsewhere/list.yml", CHECKLIST)
     result = project.run("elsewhere/list.yml", "-m", "postdeploy")
     result.assert_outcomes(passed=2, deselected=4)

@@ -184,3 +184,58 @@ def test_the_file_is_read_strictly(keydir: Path) -> None:
         store.read_entries("- !!python/object:os.system x\n", "attestations.yaml")
     with pytest.raises(AttestationFileError, match="exactly two text fields"):
         store.read_entries("- {statement: x, signature: y, note: z}\n", "attestations.yaml")
+
+
+@pytest.fixture
+def four_eyes(keydir: Path) -> Trust:
+    """alice holds qa-lead and sre-lead; bob qa-lead; carol sre-lead; dave and erin share
+    one key (a mistake in allowed_signers)."""
+    line = {key: " ".join((keydir / f"{key}.pub").read_text().split()[:2])
+            for key in ("ed25519", "ecdsa-p256", "rsa", "ecdsa-p384")}
+    return Trust(signers.parse(f"alice@example.com {line['ed25519']}\n"
+                               f"bob@example.com {line['ecdsa-p256']}\n"
+                               f"carol@example.com {line['rsa']}\n"
+                               f"dave@example.com,erin@example.com {line['ecdsa-p384']}\n"),
+                 roles={"qa-lead": ["alice@example.com", "bob@example.com",
+                                    "dave@example.com"],
+                        "sre-lead": ["alice@example.com", "carol@example.com",
+                                     "erin@example.com"]})
+
+
+def approval(keydir: Path, trust: Trust, principal: str, role: str, key: str) -> store.Verdict:
+    verdict = store.verify_entry(entry(keydir, render(statement(principal=principal,
+                                                                role=role)), key=key),
+                                 trust, NOW)
+    assert verdict.valid, verdict.error
+    return verdict
+
+
+REQUIRE = Attest(("qa-lead", "sre-lead"), 2, (("qa-lead", 1), ("sre-lead", 1)))
+
+
+def test_require_needs_each_role_by_a_different_person(keydir: Path, four_eyes: Trust) -> None:
+    alice_qa = approval(keydir, four_eyes, "alice@example.com", "qa-lead", "ed25519")
+    alice_sre = approval(keydir, four_eyes, "alice@example.com", "sre-lead", "ed25519")
+    bob_qa = approval(keydir, four_eyes, "bob@example.com", "qa-lead", "ecdsa-p256")
+    one_person = decide(REQUIRE, [alice_qa, alice_sre], BINDING)
+    assert not one_person.passed
+    assert one_person.message == ("needs approval by 1 qa-lead and 1 sre-lead (different "
+                                  "people), has 1 of 2")
+    assert one_person.awaiting == ("sre-lead",)
+    two_qa = decide(REQUIRE, [alice_qa, bob_qa], BINDING)
+    assert not two_qa.passed  # two QA leads are not one QA lead and one SRE lead
+    # alice as SRE lead and bob as QA lead fill both, whatever order they signed in
+    both = decide(REQUIRE, [alice_qa, bob_qa, alice_sre], BINDING)
+    assert both.passed
+    assert both.message == ("approved by bob@example.com (qa-lead), alice@example.com "
+                            "(sre-lead)")
+
+
+def test_a_key_named_for_two_principals_counts_once(keydir: Path, four_eyes: Trust) -> None:
+    dave = approval(keydir, four_eyes, "dave@example.com", "qa-lead", "ecdsa-p384")
+    erin = approval(keydir, four_eyes, "erin@example.com", "sre-lead", "ecdsa-p384")
+    assert not decide(REQUIRE, [dave, erin], BINDING).passed
+    assert not decide(Attest(("qa-lead", "sre-lead"), quorum=2), [dave, erin],
+                      BINDING).passed
+    carol = approval(keydir, four_eyes, "carol@example.com", "sre-lead", "rsa")
+    assert decide(REQUIRE, [dave, erin, carol], BINDING).passed

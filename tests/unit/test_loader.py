@@ -17,6 +17,7 @@ PROJECT = Project(
     name="payments",
     environments={"staging": {"base_url": "https://staging.example", "port": 8443}},
     default_environment="staging",
+    roles={"ops": ("ops@example.com",)},
 )
 
 
