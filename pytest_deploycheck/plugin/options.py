@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -106,8 +107,24 @@ def load_layout(start: Path) -> Layout:
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args = ["-p", "pytest_deploycheck.plugin", *args]
     try:
-        return layout(pytest.Config.fromdictargs({}, args))
+        config = pytest.Config.fromdictargs({}, args)
+        plugins = _plugin_options([*config.getini("addopts"),
+                                   *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))])
+        if plugins:  # the -p plugins the ini (or PYTEST_ADDOPTS) loads, as pytest would
+            config = pytest.Config.fromdictargs({}, [*plugins, *args])
+        return layout(config)
     except Exception as exc:  # a conftest.py that fails to import, a bad ini: say so
         from ..errors import DeploycheckError
 
         raise DeploycheckError(f"cannot load the project as pytest does: {exc}") from None
+
+
+def _plugin_options(words: list[str]) -> list[str]:
+    """The ``-p NAME`` and ``-pNAME`` options among ``words``."""
+    found = []
+    for n, word in enumerate(words):
+        if word == "-p" and n + 1 < len(words):
+            found += [word, words[n + 1]]
+        elif word.startswith("-p") and word != "-p":
+            found.append(word)
+    return found

@@ -23,7 +23,9 @@ PACKAGE = Path(pytest_deploycheck.__file__).parent
 ROOT = PACKAGE.parent
 CHECK_MODULES = sorted(m.name for m in pkgutil.iter_modules(checks.__path__)
                        if not m.name.startswith("_"))
-PYTEST_LAYER_LIMIT = 830  # lines of the modules that import pytest (about 1,400 before)
+# lines of code (no docstrings, comments or blank lines) of the modules that import pytest:
+# about 1,000 before the redesign (1,400 with their docstrings); "about 600 would do"
+PYTEST_LAYER_LIMIT = 600
 
 
 @functools.cache
@@ -105,14 +107,27 @@ def test_no_module_over_400_lines() -> None:
     assert long == {}
 
 
+def code_lines(path: Path) -> int:
+    """Lines of code: not docstrings, comments or blank lines."""
+    source = path.read_text()
+    documentation = {n for node in ast.walk(ast.parse(source))
+                     if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                     and node.body and isinstance(node.body[0], ast.Expr)
+                     and isinstance(node.body[0].value, ast.Constant)
+                     and isinstance(node.body[0].value.value, str)
+                     for n in range(node.body[0].lineno, (node.body[0].end_lineno or 0) + 1)}
+    return sum(1 for n, line in enumerate(source.splitlines(), 1)
+               if line.strip() and not line.strip().startswith("#") and n not in documentation)
+
+
 def test_pytest_is_imported_by_the_pytest_layer_alone_and_it_stays_small() -> None:
     uses_pytest = {name: path for name, path in modules().items()
                    if re.search(r"^\s*(import pytest|from pytest\b|from _pytest|import _pytest)",
                                 path.read_text(), re.M)}
     assert all(name.startswith("pytest_deploycheck.plugin") for name in uses_pytest), (
         sorted(uses_pytest))
-    lines = sum(len(p.read_text().splitlines()) for p in uses_pytest.values())
-    assert lines <= PYTEST_LAYER_LIMIT, f"the pytest layer has grown to {lines} lines"
+    lines = sum(code_lines(p) for p in uses_pytest.values())
+    assert lines <= PYTEST_LAYER_LIMIT, f"the pytest layer has grown to {lines} lines of code"
 
 
 def test_no_class_in_the_pytest_layer_has_over_12_methods() -> None:
