@@ -77,32 +77,36 @@ def principal_of(role: str, found: Settings) -> str:
 
 
 def sign_all(found: Settings, now: datetime, items: list[Item]) -> dict[Path, list[str]]:
-    """Entry texts per attestation file: the ones that still count, and new ones."""
+    """Entry texts per attestation file: the ones that still count, and new ones (signed
+    together, with one ssh-keygen run)."""
     verdicts = store.load_ledger(found.project, ROOT, None, now + RENEW_BEFORE)[1]
     files: dict[Path, list[str]] = {}
+    pending: list[tuple[list[str], int, str]] = []  # (a file's entries, where, the statement)
     directory = ROOT / found.project.attestations
-    with private_key() as key:
-        for item in items:
-            assert item.attest is not None
-            for role in item.attest.roles[:item.attest.quorum]:
-                principal = principal_of(role, found)
-                target = directory / f"{principal}.yaml"
-                keep = [v for v in verdicts if v.statement is not None
-                        and v.statement.principal == principal
-                        and decide(Attest((role,)), [v], Binding.of(item, found)).passed]
-                if keep:
-                    entry = keep[0].entry
-                    files.setdefault(target, []).append(
-                        sign_mod.entry_text(entry.statement, entry.signature))
-                    continue
-                statement = sign_mod.statement_for(
-                    item, found, principal=principal, role=role, decision="approved",
-                    justification=f"Demo sign-off of {item.title!r} (demo key, not a "
-                                  "person: trusted by the demo environment only).",
-                    lifetime=LIFETIME, environment=ENVIRONMENT, commit=None)
-                text = render(statement)
-                files.setdefault(target, []).append(
-                    sign_mod.entry_text(text, sign_mod.sign(text, key)))
+    for item in items:
+        assert item.attest is not None
+        for role in item.attest.roles[:item.attest.quorum]:
+            principal = principal_of(role, found)
+            entries = files.setdefault(directory / f"{principal}.yaml", [])
+            keep = [v for v in verdicts if v.statement is not None
+                    and v.statement.principal == principal
+                    and decide(Attest((role,)), [v], Binding.of(item, found)).passed]
+            if keep:
+                entries.append(sign_mod.entry_text(keep[0].entry.statement,
+                                                   keep[0].entry.signature))
+                continue
+            statement = sign_mod.statement_for(
+                item, found, principal=principal, role=role, decision="approved",
+                justification=f"Demo sign-off of {item.title!r} (demo key, not a "
+                              "person: trusted by the demo environment only).",
+                lifetime=LIFETIME, environment=ENVIRONMENT, commit=None)
+            pending.append((entries, len(entries), render(statement)))
+            entries.append("")  # filled in below, once every new statement is signed
+    if pending:
+        with private_key() as key:
+            signatures = sign_mod.sign([text for _, _, text in pending], key)
+        for (entries, n, text), signature in zip(pending, signatures, strict=True):
+            entries[n] = sign_mod.entry_text(text, signature)
     return files
 
 

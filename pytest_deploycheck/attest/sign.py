@@ -12,16 +12,40 @@ from pathlib import Path
 
 from ..errors import DeploycheckError
 from ..model import Item
+from ..problems import suggest
 from ..project import Settings
 from .signers import AllowedSigner
+from .signoffs import Binding, decide
 from .sshsig import NAMESPACE, PublicKey
 from .statement import Statement
+from .store import Verdict
 
 SIGN_TIMEOUT = 120.0  # a person may have to type a passphrase or touch a key
 
 
 class SignError(DeploycheckError):
     """The sign-off could not be written (the message says why)."""
+
+
+def choose(items: Sequence[Item], wanted: Sequence[str], where: str,
+           kind: str = "attestation") -> list[Item]:
+    """The items ``wanted`` names, in order, each once: ``item``, ``checklist::item``, or
+    ``checklist::section`` (its manual items to attest, its automated ones to waive)."""
+    found: list[Item] = []
+    for word in wanted:
+        checklist_id, _, last = word.rpartition("::")
+        section = [i for i in items if checklist_id and (i.checklist, i.section) == (
+            checklist_id, last)]
+        chosen = [i for i in section if (i.attest is not None) == (kind == "attestation")]
+        if section and not chosen:
+            raise SignError(f"section {word!r} has no {_KIND_WORD[kind]} items")
+        for item in chosen or [find_item(items, word, where, kind)]:
+            if item not in found:
+                found.append(item)
+    return found
+
+
+_KIND_WORD = {"attestation": "manual", "waiver": "automated"}
 
 
 def find_item(items: Sequence[Item], wanted: str, where: str,
@@ -31,7 +55,10 @@ def find_item(items: Sequence[Item], wanted: str, where: str,
     checklist_id, _, item_id = wanted.rpartition("::")
     found = [i for i in items if i.id == item_id and checklist_id in ("", i.checklist)]
     if not found:
-        raise SignError(f"no item {wanted!r} in the checklists under {where}")
+        close = suggest(wanted, [*(i.id for i in items), *(f"{i.checklist}::{i.id}"
+                                                            for i in items)])
+        raise SignError(f"no item {wanted!r} in the checklists under {where}"
+                        + (f" — {close}" if close else ""))
     if len(found) > 1:
         raise SignError(f"{len(found)} checklists have an item {item_id!r}; name it as "
                         + " or ".join(f"{i.checklist}::{i.id}" for i in found))
@@ -42,6 +69,23 @@ def find_item(items: Sequence[Item], wanted: str, where: str,
         raise SignError(f"item {found[0].id!r} is manual: sign it off with 'deploycheck "
                         "attest' (--decision rejected to refuse it)")
     return found[0]
+
+
+def awaiting(items: Sequence[Item], role: str, verdicts: Sequence[Verdict],
+             settings: Settings, *, principal: str, phase: str | None = None) -> list[Item]:
+    """The manual items (of ``phase``) that apply in the environment and still await a
+    sign-off by ``role`` that ``principal`` has not given yet."""
+    found = []
+    for item in items:
+        if item.attest is None or role not in item.attest.roles or (
+                phase is not None and item.phase != phase) or item.not_applicable_in(
+                settings.environment) is not None:
+            continue
+        decision = decide(item.attest, verdicts, Binding.of(item, settings))
+        if role in decision.awaiting and all(s.principal != principal
+                                             for s in decision.signoffs):
+            found.append(item)
+    return found
 
 
 def statement_for(item: Item, settings: Settings, *, principal: str, role: str, decision: str,
@@ -66,15 +110,18 @@ def statement_for(item: Item, settings: Settings, *, principal: str, role: str, 
         expires_at=now + lifetime, environment=environment, commit=commit)
 
 
-def sign(text: str, key: Path) -> str:
-    """The armored signature of ``text`` by ``key`` (a private key, or a public key
-    whose private half is in ssh-agent)."""
+def sign(texts: Sequence[str], key: Path) -> list[str]:
+    """The armored signatures of ``texts`` by ``key`` (a private key, or a public key
+    whose private half is in ssh-agent), made by one ssh-keygen run: one passphrase for
+    all of them (a security key asks for a touch each)."""
     with tempfile.TemporaryDirectory() as tmp:
-        message = Path(tmp) / "statement"
-        message.write_text(text, encoding="utf-8")
+        messages = [Path(tmp) / f"statement-{n}" for n in range(len(texts))]
+        for message, text in zip(messages, texts, strict=True):
+            message.write_text(text, encoding="utf-8")
         try:
             done = subprocess.run(
-                ["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(message)],
+                ["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", NAMESPACE,
+                 *map(str, messages)],
                 capture_output=True, text=True, timeout=SIGN_TIMEOUT, check=False)
         except FileNotFoundError:
             raise SignError("ssh-keygen is not installed (package openssh-client)") from None
@@ -86,7 +133,7 @@ def sign(text: str, key: Path) -> str:
                                 f"chmod 600 {key})")
             reason = done.stderr.strip().splitlines()[-1:] or ["no reason given"]
             raise SignError(f"ssh-keygen could not sign: {reason[0]}")
-        return (Path(tmp) / "statement.sig").read_text(encoding="utf-8")
+        return [Path(f"{m}.sig").read_text(encoding="utf-8") for m in messages]
 
 
 def entry_text(statement: str, signature: str) -> str:

@@ -99,7 +99,7 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
             continue
         if st.kind != kind or st.checklist != binding.checklist or st.item != binding.item:
             continue
-        why = mismatch(st, binding)
+        why = verdict.error or mismatch(st, binding)  # expired, or bound to something else
         who = f"{st.principal} ({st.role})"
         if why is not None:
             notes.append(f"{who} does not count: {why}")

@@ -18,8 +18,9 @@ armor and blob parsed strictly; the key is in allowed_signers and not revoked;
 the signature verifies over the statement's bytes; only then the statement is
 read (strict YAML, no unknown field); the key may sign as the statement's
 principal (namespace, validity dates); the principal holds the role; the
-statement's times (issued no later than now plus the allowed clock skew, not
-expired, lifetime within the policy).
+statement's times (issued no later than now plus the allowed clock skew, lifetime
+within the policy). An entry that passes all of these is authentic; it counts while it
+has not expired.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One entry, checked: its statement when the signature is good, else why not."""
+    """One entry, checked: its statement when it is authentic (a good signature by a
+    trusted key, a well-formed statement by a principal holding its role, within the
+    time policy), and why it does not count, if it does not — for an authentic entry,
+    only that it has expired."""
 
     entry: Entry
     statement: Statement | None = None
@@ -74,7 +78,12 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
+        """Authentic and in time: it counts wherever its bindings match."""
         return self.error is None
+
+    @property
+    def authentic(self) -> bool:
+        return self.statement is not None
 
 
 def read_entries(text: str, path: str) -> list[Entry]:
@@ -118,14 +127,14 @@ def verify_entry(entry: Entry, trust: Trust, now: datetime) -> Verdict:
         if statement.issued_at > now + trust.clock_skew:
             raise SignatureError(f"the statement is issued in the future "
                                  f"({statement_mod.format_time(statement.issued_at)})")
-        if now >= statement.expires_at:
-            raise SignatureError(f"the statement expired at "
-                                 f"{statement_mod.format_time(statement.expires_at)}")
         if statement.expires_at - statement.issued_at > trust.max_ttl:
             raise SignatureError(f"the statement is valid for longer than the policy's "
                                  f"{trust.max_ttl.days} days")
     except SignatureError as exc:
         return Verdict(entry, None, fingerprint, str(exc))
+    if now >= statement.expires_at:  # authentic, and no longer counting
+        return Verdict(entry, statement, fingerprint, f"the statement expired at "
+                       f"{statement_mod.format_time(statement.expires_at)}")
     return Verdict(entry, statement, fingerprint)
 
 

@@ -149,10 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
             sub = commands.add_parser(
                 name, help="sign off a manual item with your SSH key",
                 description=signing.attest.__doc__,
-                epilog="example: deploycheck attest security-signoff --role security-lead "
+                epilog="examples: deploycheck attest security-signoff --role security-lead "
                        "--key ~/.ssh/id_ed25519 --release 1.4.0 --justification 'Pen test "
-                       "clean'")
+                       "clean'; deploycheck attest --awaiting --role qa-lead --phase "
+                       "predeploy --key ~/.ssh/id_ed25519")
             sub.add_argument("--decision", choices=("approved", "rejected"), default="approved")
+            sub.add_argument("--awaiting", action="store_true",
+                             help="every manual item still awaiting a sign-off by --role "
+                                  "(that you have not given), in the environment")
+            sub.add_argument("--phase", default=None, help="with --awaiting: only this phase")
         else:
             sub = commands.add_parser(
                 name, help="waive a failing automated item, for a while, with your SSH key",
@@ -162,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "~/.ssh/id_ed25519 --expires 2d --justification 'CDN cut-over "
                        "tomorrow'")
             sub.set_defaults(decision="approved")
-        sub.add_argument("item", help="the item id, or CHECKLIST::ITEM")
+        sub.add_argument("items", nargs="*", metavar="ITEM",
+                         help="item ids, CHECKLIST::ITEM, or CHECKLIST::SECTION for every "
+                              "item of a section")
+        sub.add_argument("--dry-run", action="store_true",
+                         help="show what would be signed, and sign nothing")
         sub.add_argument("--role", required=True, help="the role you sign as")
         sub.add_argument("--key", required=True,
                          help="your SSH private key (or its .pub with the key in ssh-agent)")

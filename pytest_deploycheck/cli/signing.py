@@ -11,20 +11,23 @@ from .project import items_of, open_project
 
 
 def attest(args: argparse.Namespace) -> int:
-    """Sign off a manual item: write the statement, sign it with ssh-keygen, append it."""
+    """Sign off manual items — named, a whole section (CHECKLIST::SECTION), or every item
+    still awaiting your role (--awaiting) — or waive failing automated ones: show what will
+    be signed, write each statement, sign them all with one ssh-keygen run, append them."""
     from datetime import datetime, timedelta, timezone
 
     from ..attest import sign as sign_mod
     from ..attest import store
+    from ..attest.signoffs import SignOffs
     from ..attest.sshsig import PublicKey, SignatureError
     from ..attest.statement import render
     from ..errors import ChecklistError
     from ..units import parse_duration
 
+    name = f"deploycheck {args.command}"
     try:
         where, settings = open_project(args)
-        item = sign_mod.find_item(items_of(where, settings), args.item,
-                                  ", ".join(where.shown(p) for p in where.paths), args.kind)
+        items = items_of(where, settings)
         lifetime = timedelta(seconds=parse_duration(args.expires))
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
@@ -32,75 +35,96 @@ def attest(args: argparse.Namespace) -> int:
         trust = store.trust_from(settings.project, where.rootdir)
         principal = args.principal or sign_mod.principal_of(
             trust.signers, key, settings.project.roles.get(args.role, ()))
-        statement = sign_mod.statement_for(
+        if getattr(args, "awaiting", False):
+            ledger = SignOffs(settings, where.rootdir).ledger()
+            if isinstance(ledger, str):
+                raise sign_mod.SignError(ledger)
+            chosen = sign_mod.awaiting(items, args.role, ledger[1], settings,
+                                       principal=principal, phase=args.phase)
+            if not chosen:
+                print(f"nothing awaits a sign-off by {principal} ({args.role})")
+                return 0
+        elif args.items:
+            chosen = sign_mod.choose(items, args.items, ", ".join(where.shown(p)
+                                                                   for p in where.paths),
+                                     args.kind)
+        else:
+            raise ValueError("name the items (ITEM, CHECKLIST::ITEM or CHECKLIST::SECTION)"
+                             + (", or pass --awaiting" if args.kind == "attestation" else ""))
+        statements = [sign_mod.statement_for(
             item, settings, principal=principal, role=args.role, decision=args.decision,
-            justification=args.justification, lifetime=lifetime,
-            environment=args.environment,
-            commit=args.commit, kind=args.kind)
-        text = render(statement)
-        signature = sign_mod.sign(text, key_path)
-        entry = store.Entry(text, signature, "new entry")
-        verdict = store.verify_entry(entry, trust, datetime.now(timezone.utc))
-        if not verdict.valid:
-            print(f"deploycheck attest: not written, the signed entry would not count: "
-                  f"{verdict.error}", file=sys.stderr)
-            return 1
+            justification=args.justification, lifetime=lifetime, environment=args.environment,
+            commit=args.commit, kind=args.kind) for item in chosen]
+        if len(chosen) > 1 or args.dry_run:
+            print(f"{'would sign' if args.dry_run else 'signing'} {len(chosen)} item"
+                  f"{'s' if len(chosen) > 1 else ''} as {principal} ({args.role}):")
+            for item in chosen:
+                print(f"  {item.checklist}::{item.id} ({item.title})")
+        if args.dry_run:
+            return 0
+        texts = [render(statement) for statement in statements]
+        signatures = sign_mod.sign(texts, key_path)
+        now = datetime.now(timezone.utc)
+        for text, signature in zip(texts, signatures, strict=True):
+            verdict = store.verify_entry(store.Entry(text, signature, "new entry"), trust, now)
+            if not verdict.valid:
+                print(f"{name}: not written, the signed "
+                      f"{'entries' if len(texts) > 1 else 'entry'} would not count: "
+                      f"{verdict.error}", file=sys.stderr)
+                return 1
         target = where.rootdir / settings.project.attestations
         if not target.suffix:
             target = target / f"{principal}.yaml"
-        sign_mod.append(target, sign_mod.entry_text(text, signature))
+        sign_mod.append(target, "".join(sign_mod.entry_text(text, signature)
+                                        for text, signature in zip(texts, signatures,
+                                                                   strict=True)))
     except (ChecklistError, SignatureError, sign_mod.SignError) as exc:
-        print(f"deploycheck attest: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as exc:
-        print(f"deploycheck attest: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
-    verb = "waived" if args.kind == "waiver" else statement.decision
-    print(f"{verb} {item.checklist}::{item.id} for release {statement.release} "
-          f"as {principal} ({args.role}) with key {key.fingerprint}; appended to "
-          f"{where.shown(target)}")
+    for item, statement in zip(chosen, statements, strict=True):
+        verb = "waived" if args.kind == "waiver" else statement.decision
+        print(f"{verb} {item.checklist}::{item.id} for release {statement.release} "
+              f"as {principal} ({args.role}) with key {key.fingerprint}; appended to "
+              f"{where.shown(target)}")
     return 0
 
 
 def verify(args: argparse.Namespace) -> int:
-    """Re-check every signed entry; one line each. Exit 1 if any entry is invalid."""
+    """Re-check every signed entry, one line each: valid (it counts), expired, for an
+    edited or removed item, a waiver, rejected — or INVALID, saying why. Exit 1 only if an
+    entry is invalid (forged, tampered, an unknown or revoked key …): expired entries are
+    history, so a CI step running verify stays green as attestation files grow."""
     from datetime import datetime, timezone
 
-    from ..attest import store
+    from ..attest import audit, store
     from ..attest.sshsig import SignatureError
-    from ..attest.statement import format_time
     from ..errors import ChecklistError
 
     try:
         where, settings = open_project(args)
         root, project = where.rootdir, settings.project
         trust = store.trust_from(project, root)
+        try:
+            items = {(i.checklist, i.id): i for i in items_of(where, settings)}
+        except (ChecklistError, OSError, UnicodeDecodeError) as exc:
+            print(f"deploycheck verify: the checklists cannot be read, so edited items are "
+                  f"not told apart: {exc}", file=sys.stderr)
+            items = None
         targets = [Path(f) for f in args.files] or [root / project.attestations]
-        files = [path for target in targets for path in store.attestation_files(target)]
         now = datetime.now(timezone.utc)
-        invalid = 0
-        count = 0
-        for path in files:
+        findings = []
+        for path in [path for target in targets for path in store.attestation_files(target)]:
             for entry in store.read_entries(path.read_text(encoding="utf-8"), where.shown(path)):
-                verdict = store.verify_entry(entry, trust, now)
-                count += 1
-                st = verdict.statement
-                if st is None:
-                    invalid += 1
-                    print(f"INVALID {entry.where}: {verdict.error}")
-                else:
-                    print(f"valid   {entry.where}: {st.principal} ({st.role}) {st.decision} "
-                          f"{st.checklist}::{st.item} for {st.project} {st.release}"
-                          f"{' in ' + st.environment if st.environment else ''}, until "
-                          f"{format_time(st.expires_at)}, key {verdict.fingerprint}")
-    except (ChecklistError, SignatureError) as exc:
+                findings.append(audit.audit(store.verify_entry(entry, trust, now), items))
+                print(findings[-1].line)
+    except (ChecklistError, SignatureError, OSError) as exc:
         print(f"deploycheck verify: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"deploycheck verify: {exc}", file=sys.stderr)
-        return 1
-    print(f"{count} entries, {invalid} invalid")
-    return 1 if invalid else 0
+    print(audit.summary(findings))
+    return 1 if any(f.label == "INVALID" for f in findings) else 0
 
 
 def status(args: argparse.Namespace) -> int:

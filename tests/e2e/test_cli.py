@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 import pytest_deploycheck
+from helpers import signing
+from helpers.project import Project
 
 
 def test_version_and_help(pytester: pytest.Pytester) -> None:
@@ -91,3 +94,60 @@ def test_a_conftest_that_fails_to_import_is_one_line_not_a_traceback(
     assert result.stderr.lines == [
         "deploycheck status: cannot load the project as pytest does: ModuleNotFoundError: "
         f"No module named 'no_such_module_here' (from {pytester.path / 'conftest.py'})"]
+
+
+QUEUE_CONFTEST = """
+    from dataclasses import dataclass
+
+    from pytest_deploycheck import CheckContext, CheckFailed, check_type
+
+
+    @dataclass(frozen=True)
+    class QueueDepth:
+        queue: str
+        max_depth: int = 100
+
+
+    @check_type("queue_depth", read_only=True)
+    def queue_depth(spec: QueueDepth, ctx: CheckContext) -> dict[str, int]:
+        '''A queue is not backed up.'''
+        depth = {"orders": 12}[spec.queue]
+        if depth > spec.max_depth:
+            raise CheckFailed(f"expected at most {spec.max_depth} messages, found {depth}")
+        return {"depth": depth}
+    """
+
+
+def test_a_conftest_check_type_is_known_to_every_command(
+    project: Project, keydir: Path
+) -> None:
+    project.write("conftest.py", QUEUE_CONFTEST)
+    project.config("project: shop\nrelease: 2.0.0\nroles: {ops: [alice@example.com]}\n")
+    project.write("checks/allowed_signers",
+                  signing.allowed_signers(keydir, {"alice@example.com": "ed25519"}))
+    project.checklist("""
+        checklist: shop
+        title: Shop
+        phase: predeploy
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: queue, title: Orders queue drained, check: {queue_depth: {queue: orders}}}
+              - {id: go, title: Go, attest: {roles: [ops]}}
+        """)
+
+    def run(*args: str) -> pytest.RunResult:
+        return project.pytester.run(sys.executable, "-m", "pytest_deploycheck", *args)
+
+    run("types").stdout.fnmatch_lines(["queue_depth  A queue is not backed up.  [read-only]"])
+    schema = run("schema")
+    assert schema.ret == 0
+    assert '"queue_depth"' in schema.stdout.str()
+    status = run("status")
+    assert status.ret == 1, status.stderr.str()
+    status.stdout.fnmatch_lines(["  ☐ shop::go (Go): needs approval by ops"])
+    signed = run("attest", "go", "--role", "ops", "--key", str(keydir / "ed25519"))
+    assert signed.ret == 0, signed.stderr.str()
+    assert run("status").ret == 0
+    project.run().assert_outcomes(passed=2)

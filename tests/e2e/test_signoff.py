@@ -213,14 +213,41 @@ def test_verify_lists_each_entry_and_fails_on_an_invalid_one(
     result.stdout.fnmatch_lines([
         "valid   checks/attestations/a.yaml:1: alice@example.com (security-lead) approved "
         "production::security-signoff for payments 1.4.0, until *, key SHA256:*",
-        "1 entries, 0 invalid"])
+        "1 entries, 0 invalid (1 valid)"])
     signed.write("checks/attestations/b.yaml", good.replace("Reviewed.", "Reviewed!"))
     result = deploycheck(signed, "verify")
     assert result.ret == 1
     result.stdout.fnmatch_lines([
         "valid   checks/attestations/a.yaml:1: *",
         "INVALID checks/attestations/b.yaml:1: the signature does not match the signed bytes*",
-        "2 entries, 1 invalid"])
+        "2 entries, 1 invalid (1 valid)"])
+
+
+def test_verify_tells_apart_what_no_longer_counts_and_stays_green_for_ci(
+    signed: Project, keydir: Path
+) -> None:
+    """Attestation files only grow: expired entries, sign-offs of an edited item, waivers
+    and rejections are listed for what they are, and only a forgery fails."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    signed.write("checks/attestations/a.yaml",
+                 sign(signed, keydir, "security-signoff")
+                 + sign(signed, keydir, "security-signoff", issued_at=now - timedelta(days=9),
+                        expires_at=now - timedelta(days=2))
+                 + sign(signed, keydir, "go-no-go", decision="rejected")
+                 + sign(signed, keydir, "retired-item", item_digest="sha256:0ld"))
+    signed.checklist(CHECKLIST.replace("title: Go / no-go", "title: Go or no-go"))
+    result = deploycheck(signed, "verify")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "valid   checks/attestations/a.yaml:1: alice@example.com (security-lead) approved "
+        "production::security-signoff *",
+        "expired checks/attestations/a.yaml:*: * — the statement expired at *",
+        "edited  checks/attestations/a.yaml:*: alice@example.com (security-lead) rejected "
+        "production::go-no-go * — the item was edited after it was signed",
+        "removed checks/attestations/a.yaml:*: * production::retired-item * — no such item in "
+        "the checklists now",
+        "4 entries, 0 invalid (1 valid, 1 expired, 1 for an edited item, 1 for a removed "
+        "item)"])
 
 
 WAIVABLE = """
@@ -274,8 +301,8 @@ def test_waivers_need_a_waiver_role(waivable: Project, keydir: Path) -> None:
     result = deploycheck(waivable, "waive", "cdn", "--role", "security-lead", "--key",
                          str(keydir / "ed25519"), "--justification", "x")
     assert result.ret == 1
-    assert ("item 'cdn' takes a waiver by release-manager, not by 'security-lead'"
-            in result.stderr.str())
+    assert result.stderr.lines == ["deploycheck waive: item 'cdn' takes a waiver by "
+                                   "release-manager, not by 'security-lead'"]
 
 
 def test_status_lists_what_each_manual_item_still_needs(signed: Project, keydir: Path) -> None:
@@ -363,3 +390,51 @@ def test_attest_says_how_to_fix_a_private_key_others_can_read(
     assert result.ret == 1
     assert (f"ssh-keygen will not use {key}: others can read it (run chmod 600 {key})"
             in result.stderr.str())
+
+
+def test_attest_signs_several_items_or_a_section_with_one_command(
+    signed: Project, keydir: Path
+) -> None:
+    key = str(keydir / "ed25519")
+    dry = deploycheck(signed, "attest", "production::security", "--role", "security-lead",
+                      "--key", key, "--dry-run")
+    assert dry.ret == 0
+    dry.stdout.fnmatch_lines(["would sign 2 items as alice@example.com (security-lead):",
+                              "  production::security-signoff (Security team sign-off)",
+                              "  production::go-no-go (Go / no-go)"])
+    assert not (signed.path / "checks/attestations/alice@example.com.yaml").exists()
+    result = deploycheck(signed, "attest", "security-signoff", "go-no-go", "--role",
+                         "security-lead", "--key", key)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines([
+        "signing 2 items as alice@example.com (security-lead):", "  production::*",
+        "  production::*",
+        "approved production::security-signoff for release 1.4.0 as alice@example.com *",
+        "approved production::go-no-go for release 1.4.0 as alice@example.com *"])
+    outcome = signed.run("-rA")
+    outcome.assert_outcomes(passed=1, failed=1)  # go-no-go still needs risk-management
+    outcome.stdout.fnmatch_lines(["*needs 2 approvals by security-lead, risk-management, "
+                                  "has 1 of 2*"])
+
+
+def test_attest_awaiting_signs_what_still_waits_for_the_role(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/alice@example.com.yaml",
+                 sign(signed, keydir, "security-signoff"))
+    bob = ["--role", "risk-management", "--key", str(keydir / "ecdsa-p256")]
+    result = deploycheck(signed, "attest", "--awaiting", *bob)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["approved production::go-no-go for release 1.4.0 as "
+                                 "bob@example.com (risk-management)*"])
+    again = deploycheck(signed, "attest", "--awaiting", *bob)
+    again.stdout.fnmatch_lines(["nothing awaits a sign-off by bob@example.com "
+                                "(risk-management)"])
+
+
+def test_an_unknown_item_gets_a_suggestion(signed: Project, keydir: Path) -> None:
+    result = deploycheck(signed, "attest", "go-no-gp", "--role", "security-lead", "--key",
+                         str(keydir / "ed25519"))
+    assert result.ret == 1
+    assert result.stderr.lines == ["deploycheck attest: no item 'go-no-gp' in the checklists "
+                                   "under checks — did you mean 'go-no-go'?"]

@@ -28,7 +28,8 @@ def sign(root: Path, keydir: Path, item: str, who: str = "alice@example.com",
     now = datetime.now(timezone.utc).replace(microsecond=0)
     fields: dict[str, object] = {
         "deploycheck": "attestation", "project": "payments", "release": "1.4.0",
-        "checklist": "production", "item": item, "item_digest": digest(root, item),
+        "checklist": "production", "item": item,
+        "item_digest": changes.pop("item_digest", None) or digest(root, item),
         "principal": who, "role": role, "decision": "approved", "justification": "Reviewed.",
         "issued_at": now - timedelta(minutes=1), "expires_at": now + timedelta(days=7)}
     fields.update(changes)
