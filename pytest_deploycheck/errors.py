@@ -8,6 +8,9 @@
      ├── CheckFailed              a probe found something other than what the item
      │                            expects (or could not reach its target); the item fails
      └── RegistryError            a check type was registered wrongly
+
+    DeploycheckWarning (UserWarning)  worth fixing, not worth refusing a file (a role
+                                      nobody holds); shown as a collection warning
 """
 
 from __future__ import annotations

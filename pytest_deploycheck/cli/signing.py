@@ -153,8 +153,8 @@ def status(args: argparse.Namespace) -> int:
               f"({item.title}): {decision.message}")
         if decision.passed:
             done += 1
-        else:
-            for role in item.attest.roles:
+        else:  # the roles it still awaits (all of its roles when a rejection vetoed it)
+            for role in decision.awaiting or item.attest.roles:
                 waiting[role] = waiting.get(role, 0) + 1
     print(f"{len(items)} manual items: {done} signed off, {len(items) - done} waiting"
           + (" — roles still to sign: " + ", ".join(f"{r} ({n})" for r, n in waiting.items())

@@ -234,7 +234,8 @@ def test_verify_tells_apart_what_no_longer_counts_and_stays_green_for_ci(
                  + sign(signed, keydir, "security-signoff", issued_at=now - timedelta(days=9),
                         expires_at=now - timedelta(days=2))
                  + sign(signed, keydir, "go-no-go", decision="rejected")
-                 + sign(signed, keydir, "retired-item", item_digest="sha256:0ld"))
+                 + sign(signed, keydir, "retired-item", item_digest="sha256:0ld")
+                 + sign(signed, keydir, "security-signoff", deploycheck="waiver"))
     signed.checklist(CHECKLIST.replace("title: Go / no-go", "title: Go or no-go"))
     result = deploycheck(signed, "verify")
     assert result.ret == 0, result.stdout.str()
@@ -246,8 +247,10 @@ def test_verify_tells_apart_what_no_longer_counts_and_stays_green_for_ci(
         "production::go-no-go * — the item was edited after it was signed",
         "removed checks/attestations/a.yaml:*: * production::retired-item * — no such item in "
         "the checklists now",
-        "4 entries, 0 invalid (1 valid, 1 expired, 1 for an edited item, 1 for a removed "
-        "item)"])
+        "waiver  checks/attestations/a.yaml:*: alice@example.com (security-lead) waived "
+        "production::security-signoff *",
+        "5 entries, 0 invalid (1 valid, 1 expired, 1 for an edited item, 1 for a removed "
+        "item, 1 waiver)"])
 
 
 WAIVABLE = """
