@@ -7,6 +7,7 @@ import pytest
 
 import pytest_deploycheck
 from helpers import signing
+from helpers.examples import QUEUE_CHECKS
 from helpers.project import Project
 
 
@@ -96,32 +97,10 @@ def test_a_conftest_that_fails_to_import_is_one_line_not_a_traceback(
         f"No module named 'no_such_module_here' (from {pytester.path / 'conftest.py'})"]
 
 
-QUEUE_CONFTEST = """
-    from dataclasses import dataclass
-
-    from pytest_deploycheck import CheckContext, CheckFailed, check_type
-
-
-    @dataclass(frozen=True)
-    class QueueDepth:
-        queue: str
-        max_depth: int = 100
-
-
-    @check_type("queue_depth", read_only=True)
-    def queue_depth(spec: QueueDepth, ctx: CheckContext) -> dict[str, int]:
-        '''A queue is not backed up.'''
-        depth = {"orders": 12}[spec.queue]
-        if depth > spec.max_depth:
-            raise CheckFailed(f"expected at most {spec.max_depth} messages, found {depth}")
-        return {"depth": depth}
-    """
-
-
 def test_a_conftest_check_type_is_known_to_every_command(
     project: Project, keydir: Path
 ) -> None:
-    project.write("conftest.py", QUEUE_CONFTEST)
+    project.write("conftest.py", QUEUE_CHECKS)
     project.config("project: shop\nrelease: 2.0.0\nroles: {ops: [alice@example.com]}\n")
     project.write("checks/allowed_signers",
                   signing.allowed_signers(keydir, {"alice@example.com": "ed25519"}))

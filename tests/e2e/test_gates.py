@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.project import Project, assert_clean
+from helpers.project import Project, assert_clean, checklist_of
 
 CHECKLIST = """
     checklist: app
@@ -124,16 +124,8 @@ ROLES_CONFIG = """
 
 def test_require_is_a_count_per_role_said_in_the_failure(project: Project) -> None:
     project.config(ROLES_CONFIG)
-    project.checklist("""
-        checklist: c
-        title: C
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - {id: go, title: Go, attest: {require: {qa-lead: 1, sre-lead: 1}}}
-        """)
+    project.checklist(checklist_of(
+        "{id: go, title: Go, attest: {require: {qa-lead: 1, sre-lead: 1}}}", checklist="c"))
     project.write("checks/allowed_signers", "")
     result = project.run()
     result.stdout.fnmatch_lines([
@@ -143,18 +135,10 @@ def test_require_is_a_count_per_role_said_in_the_failure(project: Project) -> No
 
 def test_a_role_the_config_does_not_have_is_a_collection_error(project: Project) -> None:
     project.config(ROLES_CONFIG)
-    project.checklist("""
-        checklist: c
-        title: C
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - {id: a, title: A, attest: {roles: [qa-leed]}}
-              - {id: b, title: B, attest: {require: {sre-leed: 1}}}
-              - {id: c, title: C, attest: {roles: [qa-lead], require: {sre-lead: 1}}}
-        """)
+    project.checklist(checklist_of(
+        "{id: a, title: A, attest: {roles: [qa-leed]}}",
+        "{id: b, title: B, attest: {require: {sre-leed: 1}}}",
+        "{id: c, title: C, attest: {roles: [qa-lead], require: {sre-lead: 1}}}"))
     result = project.run()
     assert result.ret == 2
     result.stdout.fnmatch_lines([
@@ -168,16 +152,7 @@ def test_a_role_the_config_does_not_have_is_a_collection_error(project: Project)
 
 def test_a_role_nobody_holds_is_a_collection_warning(project: Project) -> None:
     project.config(ROLES_CONFIG)
-    project.checklist("""
-        checklist: c
-        title: C
-        phase: predeploy
-        sections:
-          - id: s
-            title: S
-            items:
-              - {id: a, title: A, attest: {roles: [release-manager]}}
-        """)
+    project.checklist(checklist_of("{id: a, title: A, attest: {roles: [release-manager]}}"))
     result = project.run("--collect-only")
     assert result.ret == 0
     result.stdout.fnmatch_lines([

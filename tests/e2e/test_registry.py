@@ -8,33 +8,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from helpers.examples import QUEUE_CHECKS
 from helpers.project import Project
 from pytest_deploycheck.errors import RegistryError
 from pytest_deploycheck.registry import REGISTRY, check_type
 
-CONFTEST = """
-    from __future__ import annotations
-
-    from dataclasses import dataclass
-
-    from pytest_deploycheck import CheckContext, CheckFailed, check_type
-
-
-    @dataclass(frozen=True)
-    class QueueDepth:
-        queue: str
-        max_depth: int = 100
-
-
-    @check_type("queue_depth", read_only=True)
-    def queue_depth(spec: QueueDepth, ctx: CheckContext) -> dict[str, int]:
-        \"\"\"A queue is not backed up.\"\"\"
-        depth = {"orders": 7, "fills": 250}[spec.queue]
-        if depth > spec.max_depth:
-            raise CheckFailed(f"expected at most {spec.max_depth} messages in {spec.queue}, "
-                              f"found {depth}")
-        return {"depth": depth}
-    """
+CONFTEST = QUEUE_CHECKS
 
 CHECKLIST = """
     checklist: q

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.examples import KEY_ERROR_LINE, QUEUE_CHECKS
 from pytest_deploycheck.errors import ChecklistError, DeploycheckError
 from pytest_deploycheck.testing import run_check
 
@@ -54,35 +55,12 @@ def test_variables_fill_the_spec_as_at_collection() -> None:
         run_check("http", {"url": "${base_ur}/health"}, variables={"base_url": "http://x"})
 
 
-QUEUE_CHECKS = """
-from dataclasses import dataclass
-
-from pytest_deploycheck import CheckContext, CheckFailed, check_type
-
-DEPTHS = {"orders": 12, "fills": 250}
-
-
-@dataclass(frozen=True)
-class QueueDepth:
-    queue: str
-    max_depth: int = 100
-
-
-@check_type("queue_depth", read_only=True)
-def queue_depth(spec: QueueDepth, ctx: CheckContext) -> dict[str, int]:
-    \"\"\"A queue is not backed up.\"\"\"
-    depth = DEPTHS[spec.queue]  # line 17: a KeyError names it
-    if depth > spec.max_depth:
-        raise CheckFailed(f"expected at most {spec.max_depth} messages, found {depth}")
-    return {"depth": depth}
-"""
-
 TEST_QUEUE_CHECKS = """
 import queue_checks  # registers the type
 from pytest_deploycheck.testing import run_check
 
 ok = run_check("queue_depth", {"queue": "orders", "max_depth": 50})
-assert ok.passed and ok.evidence == {"depth": 12}, ok
+assert ok.passed and ok.evidence == {"depth": 7}, ok
 backed_up = run_check("queue_depth", {"queue": "fills", "max_depth": 50})
 assert not backed_up.passed
 print(backed_up.message)
@@ -94,10 +72,10 @@ print(broken.message, "at", broken.evidence["error location"].rpartition("/")[2]
 def test_a_check_type_of_your_own_is_unit_tested_the_same_way(tmp_path: Path) -> None:
     """The README's example: a project's own check type and its unit test, in a process
     of its own (a registered type stays registered)."""
-    (tmp_path / "queue_checks.py").write_text(QUEUE_CHECKS.lstrip())
+    (tmp_path / "queue_checks.py").write_text(QUEUE_CHECKS)
     done = subprocess.run([sys.executable, "-c", TEST_QUEUE_CHECKS], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "expected at most 50 messages, found 250",
-        "the check raised KeyError: 'nope' at queue_checks.py:17"]
+        "expected at most 50 messages in fills, found 250",
+        f"the check raised KeyError: 'nope' at queue_checks.py:{KEY_ERROR_LINE}"]
