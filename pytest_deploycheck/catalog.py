@@ -64,11 +64,13 @@ class Catalog:
         self.settings = settings
         self.rootdir = rootdir
         self._ids: dict[str, str] = {}  # checklist id → the file that uses it
+        self._loaded: set[Path] = set()
         self._groups: tuple[HostGroup, ...] | ChecklistError | None = None
 
     def load(self, path: Path) -> Checklist:
         """The checklist in ``path``: ChecklistError for its mistakes (a checklist id
         another file uses among them); OSError or UnicodeDecodeError when unreadable."""
+        self._loaded.add(path.resolve())
         checklist = load_checklist(path.read_text(encoding="utf-8"), shown(path, self.rootdir),
                                    self.settings)
         other = self._ids.setdefault(checklist.id, checklist.path)
@@ -118,3 +120,18 @@ class Catalog:
             if not hosts:
                 found[ref] = item.phase
         return found
+
+    def planned_elsewhere(self, paths: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+        """What the gates wait for in the checklists under ``paths`` that this catalog has
+        not loaded (those a run did not collect) — a phase spans every checklist — and the
+        files among them that cannot be read or have mistakes (they close the gates)."""
+        planned: dict[str, str] = {}
+        broken = []
+        for path in discover(paths):
+            if path.resolve() in self._loaded:
+                continue
+            try:
+                planned.update(self.planned(self.load(path)))
+            except (ChecklistError, OSError, UnicodeDecodeError):
+                broken.append(shown(path, self.rootdir))
+        return planned, broken

@@ -23,6 +23,7 @@ RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's repo
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
 MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
 PLANNED: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # what the gates wait for
+UNREAD: pytest.StashKey[list[str]] = pytest.StashKey()  # uncollected checklists with mistakes
 
 
 def catalog(config: pytest.Config) -> Catalog:
@@ -160,9 +161,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
     items = [i.case.item for i in session.items if isinstance(i, ChecklistItem)]
     if items:  # mask what ${env:…} reads from the first report on
-        current.run_of(session.config).learn_secrets(items)
+        current.run_of(config).learn_secrets(items)
+    if CATALOG in config.stash and not config.option.collectonly:
+        # the checklists the run did not collect count for the gates too
+        planned, broken = catalog(config).planned_elsewhere(options.layout(config).paths)
+        config.stash.setdefault(PLANNED, {}).update(planned)
+        config.stash[UNREAD] = broken
 
 
 class Probing:

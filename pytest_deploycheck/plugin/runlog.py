@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from . import current, options
-from .nodes import PLANNED
+from .nodes import PLANNED, UNREAD
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,8 +31,9 @@ def selection(config: pytest.Config) -> list[str]:
                                                    ("-m", option.markexpr)) if value]
     found += [flag for flag, value in (("--deselect", option.deselect),
                                        ("--lf", getattr(option, "lf", False))) if value]
-    if any("::" in arg for arg in config.args):
-        found.append("node ids")
+    if config.args_source == pytest.Config.ArgsSource.ARGS:  # paths or node ids named
+        found.append(" ".join(config.args) if len(config.args) < 3 else
+                     f"{' '.join(config.args[:2])} …")
     return found
 
 
@@ -107,6 +108,8 @@ class RunLog:
                                  or self.finished_tests < expected)
             planned: dict[str, str] = self.config.stash.get(PLANNED, {})
             run.expected.update(planned)  # under xdist, from the workers
+            unread: list[str] = self.config.stash.get(UNREAD, [])
+            run.broken += [path for path in unread if path not in run.broken]
             run.selection = selection(self.config)
             if self.config.getoption("deploycheck_require_complete") and exitstatus == 0:
                 from ..gates import gates

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from . import options
-from .nodes import PLANNED
+from .nodes import PLANNED, UNREAD
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +26,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     output = getattr(session.config, "workeroutput", None)
     if output is not None:  # a worker: what the gates wait for, to the controller
         output["deploycheck_planned"] = session.config.stash.get(PLANNED, {})
+        output["deploycheck_unread"] = session.config.stash.get(UNREAD, [])
 
 
 class XdistHooks:
@@ -34,9 +35,11 @@ class XdistHooks:
     @pytest.hookimpl
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         log = node.config.pluginmanager.get_plugin("deploycheck-reports")
-        planned = getattr(node, "workeroutput", {}).get("deploycheck_planned")
-        if log is not None and planned:
-            log.run.expected.update(planned)
+        output = getattr(node, "workeroutput", {})
+        if log is not None:
+            log.run.expected.update(output.get("deploycheck_planned", {}))
+            log.run.broken += [p for p in output.get("deploycheck_unread", [])
+                               if p not in log.run.broken]
 
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

@@ -139,6 +139,7 @@ def test_every_phase_passes_against_the_demo_serially_and_under_xdist(tmp_path: 
     assert sorted(set(found.values())) == ["not_applicable", "passed"]
     assert list(found.values()).count("not_applicable") == 3
     assert "Traceback" not in serial.stdout + serial.stderr
+    assert "warning" not in serial.stdout.splitlines()[-1]  # none lands on an item
     assert (tmp_path / "report.html").stat().st_size > 10_000
     spread = pytest_in_repo("-n", "2", f"--deploycheck-json={tmp_path / 'xdist.json'}")
     assert spread.returncode == 0, spread.stdout[-3000:]

@@ -70,7 +70,7 @@ def test_require_complete_makes_an_incomplete_gate_exit_1(app: Project) -> None:
 
 @pytest.mark.parametrize(("args", "why"), [
     (["--deselect", "checks/app.yaml::s::nope"], "deselected by --deselect"),
-    (["checks/app.yaml::s::path-set"], "deselected by node ids"),
+    (["checks/app.yaml::s::path-set"], "deselected by checks/app.yaml::s::path-set"),
 ])
 def test_every_way_of_leaving_items_out_is_named(app: Project, args: list[str],
                                                  why: str) -> None:
@@ -159,3 +159,16 @@ def test_a_role_nobody_holds_is_a_collection_warning(project: Project) -> None:
         "*DeploycheckWarning: checks/app.yaml:8:*: item 'a', field 'attest.roles[[]0]': role "
         "'release-manager' has no holder: nobody can sign this item — name its principals "
         "under roles.release-manager in the project config"])
+
+
+def test_a_checklist_the_run_did_not_collect_still_counts_for_the_gate(app: Project) -> None:
+    app.checklist(checklist_of("{id: other, title: Other, check: {env: {names: [PATH]}}}",
+                               checklist="other"), name="other")
+    result = app.run("checks/app.yaml", "-m", "predeploy", "-k", "not nope")
+    result.stdout.fnmatch_lines(["predeploy: 2/2 passed, 1 not applicable — INCOMPLETE: 2 of 4 "
+                                 "items not run (deselected by -k not nope and checks/app.yaml)"])
+    app.write("checks/other.yaml", "checklist: other\ntitle: Other\nsections: nope\n")
+    result = app.run("checks/app.yaml", "-m", "predeploy", "-k", "not nope")
+    result.stdout.fnmatch_lines(["predeploy: 2/2 passed, 1 not applicable — BLOCKED: 1 "
+                                 "checklist with mistakes (checks/other.yaml), 1 of 3 items "
+                                 "not run (deselected by -k not nope and checks/app.yaml)"])
