@@ -20,7 +20,7 @@ from .errors import CheckFailed, ChecklistError, DeploycheckError, Problem, Regi
 if TYPE_CHECKING:
     from .context import CheckContext
     from .registry import check_type
-    from .units import Duration, Regex, Size
+    from .units import Duration, Regex, Size, Timeout
 
 __version__ = "0.1.0.dev0"
 
@@ -30,6 +30,7 @@ _LAZY = {
     "Duration": "units",
     "Regex": "units",
     "Size": "units",
+    "Timeout": "units",
 }
 
 
@@ -52,6 +53,7 @@ __all__ = [
     "Regex",
     "RegistryError",
     "Size",
+    "Timeout",
     "__version__",
     "check_type",
 ]

@@ -4,9 +4,11 @@ checklist ids unique in the project, the environment's host groups expanded once
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from . import inputs
 from .documents import is_checklist
 from .errors import ChecklistError, Problem
 from .hosts.groups import HostGroup, HostRef, expand, hosts_of
@@ -14,16 +16,39 @@ from .loader import load_checklist
 from .model import Checklist, Item
 from .project import Settings
 
+# a checklist that lost its ``checklist:`` key still has its sections
+_SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
+# what makes a YAML file data: a top-level key, a list entry, a flow mapping or list
+_DATA = re.compile(r"^(?:[^\s#%-][^#]*?:(?:\s|$)|-(?:\s|$)|[\[{])", re.MULTILINE)
+
 
 def is_checklist_file(path: Path) -> bool:
-    """Whether ``path`` is a YAML file with a top-level ``checklist:`` key."""
+    """Whether ``path`` is a YAML file to collect as a checklist: one with a top-level
+    ``checklist:`` (or ``sections:``) key — or one that cannot be read or decoded, so that
+    loading it reports why instead of the run leaving it out."""
     if path.suffix not in (".yaml", ".yml"):
         return False
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return is_checklist(text)
+        text = inputs.read_text(path)
+    except inputs.Unreadable:
+        return True
+    return is_checklist(text) or _SECTIONS_KEY.search(text) is not None
+
+
+def skipped(paths: Sequence[Path]) -> list[Path]:
+    """The YAML files under the checklist ``paths`` that hold no data — empty, comments
+    only, or a lone scalar — sorted: a checklist emptied by mistake is named, not silently
+    left out (other YAML files there, attestations among them, are not checklists)."""
+    found = set()
+    for base in paths:
+        for path in _yaml_under(base) if base.is_dir() else ():
+            try:
+                text = inputs.read_text(path)
+            except inputs.Unreadable:
+                continue  # collected, and reported as its collection error
+            if _DATA.search(text) is None:
+                found.add(path)
+    return sorted(found)
 
 
 def _yaml_under(directory: Path) -> Iterator[Path]:
@@ -69,10 +94,16 @@ class Catalog:
 
     def load(self, path: Path) -> Checklist:
         """The checklist in ``path``: ChecklistError for its mistakes (a checklist id
-        another file uses among them); OSError or UnicodeDecodeError when unreadable."""
+        another file uses among them, a file that cannot be read or is not UTF-8)."""
         self._loaded.add(path.resolve())
-        checklist = load_checklist(path.read_text(encoding="utf-8"), shown(path, self.rootdir),
-                                   self.settings)
+        display = shown(path, self.rootdir)
+        try:
+            text = inputs.read_text(path)
+        except inputs.Unreadable as exc:
+            raise ChecklistError([Problem(
+                display, exc.line, exc.column, f"cannot read the checklist: {exc.reason}",
+                hint="save it as UTF-8" if exc.line else None)]) from None
+        checklist = load_checklist(text, display, self.settings)
         other = self._ids.setdefault(checklist.id, checklist.path)
         if other != checklist.path:
             loc = checklist.location
@@ -121,17 +152,18 @@ class Catalog:
                 found[ref] = item.phase
         return found
 
-    def planned_elsewhere(self, paths: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+    def planned_elsewhere(self, paths: Sequence[Path]) -> tuple[dict[str, str], dict[str, str]]:
         """What the gates wait for in the checklists under ``paths`` that this catalog has
         not loaded (those a run did not collect) — a phase spans every checklist — and the
-        files among them that cannot be read or have mistakes (they close the gates)."""
+        files among them that cannot be read or have mistakes (they close the gates), each
+        with its first mistake."""
         planned: dict[str, str] = {}
-        broken = []
+        broken = {}
         for path in discover(paths):
             if path.resolve() in self._loaded:
                 continue
             try:
                 planned.update(self.planned(self.load(path)))
-            except (ChecklistError, OSError, UnicodeDecodeError):
-                broken.append(shown(path, self.rootdir))
+            except ChecklistError as exc:
+                broken[shown(path, self.rootdir)] = str(exc.problems[0])
         return planned, broken

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import inputs
 from .errors import CheckFailed, EvidenceValue
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class CheckContext:
     def read_text(self, value: str) -> str:
         """The text of the file at ``value``; CheckFailed if it cannot be read."""
         try:
-            return self.path(value).read_text(encoding="utf-8", errors="replace")
+            return inputs.read_bytes(self.path(value)).decode("utf-8", errors="replace")
         except OSError as exc:
             raise CheckFailed(f"cannot read {value}: {exc.strerror or exc}") from None
 

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from .model import SEVERITIES
 from .problems import field_names
-from .units import Duration
+from .units import Timeout
 from .yamlsrc import KeyPath
 
 # a checklist is a YAML file with a top-level ``checklist:`` key
@@ -68,8 +68,8 @@ assert typing.get_args(Severity) == SEVERITIES
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
 class RetryDoc:
-    timeout: Duration
-    interval: Duration = 2.0
+    timeout: Timeout
+    interval: Timeout = 2.0
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -118,7 +118,7 @@ class Inherited:
     owner: str | None = None
     only_in: list[str] | ScopeDoc | None = None
     except_in: list[str] | ScopeDoc = field(default_factory=list)
-    timeout: Duration | None = None
+    timeout: Timeout | None = None
     on: str | list[str] | None = None  # host groups: the item runs on each of their hosts
 
 

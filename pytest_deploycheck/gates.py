@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .outcome import BLOCKING, LABELS
+from .outcome import BLOCKING, LABELS, PLURALS
 from .record import ItemRecord, RunRecord
 
 
@@ -56,7 +56,7 @@ class Tally:
             count = self.counts[status]
             if not count:
                 continue
-            label = "errors" if status == "error" and count > 1 else LABELS[status]
+            label = PLURALS.get(status, LABELS[status]) if count > 1 else LABELS[status]
             text = f"{count} {label}"
             if status == "awaiting" and roles:
                 text += f" ({', '.join(self.awaiting)})"
@@ -185,5 +185,15 @@ def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:
     return found
 
 
-__all__ = ["Gate", "GroupTally", "Tally", "gates", "host_groups", "ready", "run_blockers",
-           "tally"]
+def fails(run: RunRecord, *, complete: bool = False) -> bool:
+    """Whether a run whose items all passed fails all the same: a checklist it did not
+    collect has mistakes, or (``complete``: ``--deploycheck-require-complete``) a gate is
+    incomplete."""
+    if run.broken:
+        return True
+    return complete and any(g.verdict == "INCOMPLETE" for g in gates(run))
+
+
+__all__ = ["Gate", "GroupTally", "Tally", "fails", "gates", "host_groups", "ready",
+           "run_blockers", "tally"]
+

@@ -198,7 +198,8 @@ class _Builder:
                                  suggest(env, envs) or "known environments: " + ", ".join(envs),
                                  field_path=(*path, key))
         check = None
-        if (idoc.check is None) == (idoc.attest is None):
+        written = self.locate.get(path) or {}  # as written: a key in error is still there
+        if (written.get("check") is None) == (written.get("attest") is None):
             self.problem(path, "an item needs exactly one of 'check' (automated) or 'attest' "
                          "(manual)", field_path=(*path, "check"))
         elif idoc.check is not None:

@@ -153,7 +153,8 @@ class Result:
 
     For a manual item, ``signoffs`` are the statements that decided it and
     ``awaiting`` the roles a sign-off is still awaited from (empty once it
-    passed, and when it failed for another reason: a veto, unusable signers).
+    passed, and when it failed for another reason: a veto, unusable signers);
+    ``invalid`` says an entry that is not authentic claims to sign it off.
     """
 
     passed: bool
@@ -163,3 +164,4 @@ class Result:
     duration: float = 0.0
     signoffs: tuple[SignOff, ...] = ()
     awaiting: tuple[str, ...] = ()
+    invalid: bool = False  # an entry that is not authentic claims to sign the item off

@@ -6,6 +6,8 @@ The statuses, in the order reports show them:
 - ``passed``: the check found what the item expects, or the sign-offs suffice;
 - ``failed``: it did not (the message says expected and found);
 - ``awaiting``: a manual item still waits for a sign-off from a role;
+- ``invalid``: an entry that claims to sign the item off is not authentic (forged,
+  tampered, an unknown or revoked key …): it fails the item, whatever else signed it;
 - ``waived``: an automated item failed, and a valid signed waiver covers it — an
   expected failure, never a pass;
 - ``blocked``: an earlier step of its ordered section did not pass, so it did not run;
@@ -18,15 +20,17 @@ from __future__ import annotations
 
 from .model import Result, SignOff
 
-STATUSES = ("passed", "failed", "awaiting", "waived", "blocked", "not_applicable", "skipped",
-            "error")
+STATUSES = ("passed", "failed", "awaiting", "invalid", "waived", "blocked", "not_applicable",
+            "skipped", "error")
 LABELS = {"passed": "passed", "failed": "failed", "awaiting": "awaiting sign-off",
+          "invalid": "invalid sign-off",
           "waived": "waived", "blocked": "blocked", "not_applicable": "not applicable",
           "skipped": "skipped", "error": "error"}
+PLURALS = {"error": "errors", "invalid": "invalid sign-offs"}  # where a count needs one
 #: The statuses that hold a gate shut.
-BLOCKING = ("failed", "error", "awaiting", "blocked")
+BLOCKING = ("failed", "error", "invalid", "awaiting", "blocked")
 #: The statuses of an item that did not pass when it ran: they stop an ordered section.
-STOPS_RUNBOOK = ("failed", "awaiting", "error")
+STOPS_RUNBOOK = ("failed", "awaiting", "invalid", "error")
 
 
 def status_of(result: Result, waiver: SignOff | None = None) -> tuple[str, str]:
@@ -37,6 +41,8 @@ def status_of(result: Result, waiver: SignOff | None = None) -> tuple[str, str]:
     if waiver is not None:
         return "waived", (f"waived by {waiver} until {waiver.expires_at}: "
                           f"{waiver.justification} — the check found: {result.message}")
+    if result.invalid:
+        return "invalid", result.message
     return ("awaiting" if result.awaiting else "failed"), result.message
 
 

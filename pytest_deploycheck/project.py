@@ -26,15 +26,17 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError, with_config
+from pydantic_core import PydanticCustomError
 
+from . import inputs
 from .errors import ChecklistError, Problem
 from .hosts.groups import HostGroup, HostGroupDoc, groups_of
 from .model import DEFAULT_PHASES, DEFAULT_TIMEOUT
 from .problems import field_names, problems_from, suggest
-from .units import Duration
+from .units import Duration, Timeout
 from .variables import BUILTIN_VARIABLES, NAME, Scalar
 from .yamlsrc import KeyPath, Source, load
 
@@ -47,7 +49,7 @@ DEFAULT_CONFIG = "checks/deploycheck.yaml"
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
 class DefaultsDoc:
-    timeout: Duration = DEFAULT_TIMEOUT
+    timeout: Timeout = DEFAULT_TIMEOUT
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -68,6 +70,20 @@ class EnvironmentDoc:
     attestations: str | None = None
     roles: dict[str, list[str]] | None = None
     policy: PolicyDoc | None = None
+
+
+def _revocation(value: str) -> str:
+    """A revoked key, as its ``SHA256:…`` fingerprint (see :func:`.attest.signers.revocation`;
+    loaded only for a config that revokes keys)."""
+    from .attest.signers import revocation
+
+    try:
+        return revocation(value)
+    except ValueError as exc:
+        raise PydanticCustomError("deploycheck_invalid", str(exc)) from None
+
+
+Revocation = Annotated[str, AfterValidator(_revocation)]
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -93,7 +109,7 @@ class ProjectDoc:
     attestations: str = "checks/attestations"
     roles: dict[str, list[str]] = field(default_factory=dict)
     waiver_roles: list[str] = field(default_factory=list)
-    revoked: list[str] = field(default_factory=list)
+    revoked: list[Revocation] = field(default_factory=list)
     policy: PolicyDoc = field(default_factory=PolicyDoc)
     contacts: list[ContactDoc] = field(default_factory=list)
 
@@ -233,12 +249,13 @@ def git_describe(rootdir: Path) -> str | None:
 
 def load_project(path: Path, display: str, default_name: str) -> Project:
     """Read the project config at ``path``; a missing file means the defaults."""
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return Project(name=default_name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChecklistError([Problem(display, 1, 1, f"cannot read the config: {exc}")]) from None
+        text = inputs.read_text(path)
+    except inputs.Unreadable as exc:
+        raise ChecklistError([Problem(display, exc.line, exc.column,
+                                      f"cannot read the config: {exc.reason}")]) from None
     source = load(text, display)
     data = source.data if source.data is not None else {}
     if not isinstance(data, dict):

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import inputs
 from .errors import EvidenceValue
 from .model import Item, Result, SignOff
 from .outcome import LABELS
@@ -132,7 +133,8 @@ class RunRecord:
     signers_file: dict[str, str] = field(default_factory=dict)  # file → sha256:…
     items: list[ItemRecord] = field(default_factory=list)
     contacts: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, name, …
-    broken: list[str] = field(default_factory=list)  # checklist files that did not collect
+    # checklist files that did not collect → their first mistake
+    broken: dict[str, str] = field(default_factory=dict)
     stopped_early: bool = False  # -x, --maxfail or an interruption: not every item ran
     # what the gates wait for: every applicable item of the run's checklists (ref → phase),
     # selected or not; and how the run selected (``-k x``, ``--lf`` …) when it left some out
@@ -169,7 +171,7 @@ def now() -> str:
 def file_digest(path: Path) -> str:
     """``sha256:…`` of a file's bytes (what ``sha256sum`` prints), or why it has none."""
     try:
-        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        return "sha256:" + hashlib.sha256(inputs.read_bytes(path)).hexdigest()
     except OSError as exc:
         return f"unreadable: {exc.strerror or exc}"
 

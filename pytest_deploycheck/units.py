@@ -7,6 +7,7 @@ the JSON Schema.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -25,6 +26,9 @@ _SIZE_UNITS = {
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 DURATION_HELP = "a duration such as 500ms, 10s, 2m, 1h or 1d"
+MAX_DURATION = 1000 * 365 * 86400.0  # past this, a duration is a mistake (and overflows)
+MAX_TIMEOUT = 86400.0  # the longest time limit an item or its polling may have
+TIMEOUT_HELP = "a time limit greater than 0 and at most 1d, such as 500ms, 10s or 2m"
 SIZE_HELP = "a size such as 512MiB, 20GB or 1TiB"
 
 
@@ -37,12 +41,14 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(DURATION_HELP)
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError(DURATION_HELP)
-        return float(value)
-    if isinstance(value, str) and _DURATION.match(value):
-        return sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(value))
-    raise ValueError(DURATION_HELP)
+        seconds = float(value)
+    elif isinstance(value, str) and _DURATION.match(value):
+        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(value))
+    else:
+        raise ValueError(DURATION_HELP)
+    if not (0 <= seconds <= MAX_DURATION):  # NaN too
+        raise ValueError(DURATION_HELP)
+    return seconds
 
 
 def parse_size(value: object) -> int:
@@ -86,6 +92,16 @@ def _validate_duration(value: Any) -> float:
         raise PydanticCustomError("deploycheck_expected", DURATION_HELP) from None
 
 
+def _validate_timeout(value: Any) -> float:
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= MAX_TIMEOUT):
+        raise PydanticCustomError("deploycheck_expected", TIMEOUT_HELP)
+    return seconds
+
+
 def _validate_size(value: Any) -> int:
     try:
         return parse_size(value)
@@ -99,7 +115,7 @@ Duration = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
                 {"type": "string", "pattern": _DURATION.pattern},
             ],
             "description": "seconds, or " + DURATION_HELP,
@@ -107,6 +123,21 @@ Duration = Annotated[
     ),
 ]
 """A duration in seconds; YAML may say ``500ms``, ``10s``, ``2m``, ``1h``, ``1d``."""
+
+Timeout = Annotated[
+    float,
+    PlainValidator(_validate_timeout),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT},
+                {"type": "string", "pattern": _DURATION.pattern},
+            ],
+            "description": "seconds, or " + TIMEOUT_HELP,
+        }
+    ),
+]
+"""A time limit in seconds, more than 0 and at most a day (``500ms``, ``10s``, ``2m``)."""
 
 Size = Annotated[
     int,
@@ -139,6 +170,7 @@ def _validate_regex(value: Any) -> str:
 Regex = Annotated[
     str,
     PlainValidator(_validate_regex),
-    WithJsonSchema({"type": "string", "format": "regex"}),
+    # not "format": "regex" — that is ECMA-262 syntax, and these are Python's ((?i)…)
+    WithJsonSchema({"type": "string", "description": "a regular expression (Python syntax)"}),
 ]
 """A regular expression (Python syntax), compiled at collection to catch mistakes."""

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import ChecklistError, Problem
+from .inputs import position
 
 KeyPath = tuple[str | int, ...]
 
@@ -189,6 +190,15 @@ def _quick(text: str, path: str) -> Source:
     raise _ReadAgain
 
 
+def _reader_position(text: str, exc: yaml.reader.ReaderError) -> tuple[int, int]:
+    """Where the character a ReaderError refuses is: libyaml counts UTF-8 bytes, the
+    pure-Python reader characters."""
+    if exc.encoding == "unicode":
+        before = text[:exc.position]
+        return before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    return position(text.encode("utf-8"), exc.position)
+
+
 def _full(text: str, path: str) -> Source:
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -199,6 +209,12 @@ def _full(text: str, path: str) -> Source:
         raise ChecklistError(
             [Problem(path, line, column, f"invalid YAML: {what}", hint="fix the YAML syntax")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _reader_position(text, exc)
+        raise ChecklistError([Problem(
+            path, line, column, f"invalid YAML: character U+{exc.character:04X} is not "
+            "allowed", hint="remove it: YAML allows printable characters, tabs and newlines")
+        ]) from None
     except yaml.YAMLError as exc:
         raise ChecklistError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
     source = Source(path, None)

@@ -19,11 +19,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from . import fingerprint
 from .sshsig import KEY_TYPES, PublicKey, SignatureError
 
 _OPTION = re.compile(r'([A-Za-z-]+)(?:="([^"]*)")?(?:,|$)')
 _LOOKS_LIKE_KEY = re.compile(r"^(ssh-|ecdsa-|sk-)")
 _TIME = re.compile(r"^(\d{8})(\d{4}(\d{2})?)?(Z)?$")
+_KEY_LINE = re.compile(r"^(?:\S+\s+)?((?:ssh|ecdsa|sk)-\S+\s+[A-Za-z0-9+/]+={0,2})(?:\s.*)?$")
 
 
 class SignersError(SignatureError):
@@ -151,3 +153,16 @@ def authorize(signers: list[AllowedSigner], key: PublicKey, principal: str, name
         else:
             return signer
     raise SignatureError("; ".join(reasons))
+
+
+def revocation(text: str) -> str:
+    """A ``revoked:`` entry as the key's ``SHA256:…`` fingerprint: the fingerprint as
+    :func:`.fingerprint.parse` reads it, or the public key (a ``.pub`` or allowed_signers
+    line); ValueError saying what to give instead."""
+    key = _KEY_LINE.match(text.strip())
+    if key is None:
+        return fingerprint.parse(text)
+    try:
+        return PublicKey.from_openssh(key.group(1)).fingerprint
+    except SignatureError as exc:
+        raise ValueError(f"not a key fingerprint, nor a valid public key: {exc}") from None

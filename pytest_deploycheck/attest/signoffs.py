@@ -55,9 +55,11 @@ def mismatch(statement: Statement, binding: Binding) -> str | None:
             return f"it is for {name} {got!r}, not {want!r}"
     if statement.environment is not None and statement.environment != binding.environment:
         return f"it is for environment {statement.environment!r}, not {binding.environment!r}"
-    if statement.commit != binding.commit and (statement.commit or binding.commit):
-        return (f"it binds commit {statement.commit!r}, this run deploys "
-                f"{binding.commit!r}")
+    if statement.commit != binding.commit:
+        signed = f"commit {statement.commit!r}" if statement.commit else "no commit"
+        deploys = (f"this run deploys {binding.commit!r}" if binding.commit else
+                   "this run's commit is unknown (set --deploycheck-commit)")
+        return f"it binds {signed}, {deploys}"
     if statement.item_digest != binding.item_digest:
         return "the item was edited after it was signed"
     return None
@@ -72,6 +74,27 @@ class Decision:
     message: str
     signoffs: tuple[SignOff, ...] = ()
     awaiting: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()  # entries that are not authentic and claim the item
+
+
+def _claims(verdict: Verdict, binding: Binding, kind: str) -> bool:
+    """Whether an entry that is not authentic claims to sign the bound item in this run
+    (old entries of other releases, by a key revoked since, are history)."""
+    claims = verdict.claims
+    return (claims.get("deploycheck", kind), claims.get("project"), claims.get("release"),
+            claims.get("checklist"), claims.get("item")) == (
+        kind, binding.project, binding.release, binding.checklist, binding.item) and (
+        claims.get("environment", binding.environment) == binding.environment)
+
+
+def _forged(verdict: Verdict) -> str:
+    """``the entry at FILE:LINE (alice@… (security-lead), key SHA256:…): WHY``."""
+    claims, fingerprint, error = verdict.claims, verdict.fingerprint, verdict.error or ""
+    who = [f"{claims['principal']} ({claims.get('role', '?')})"] if "principal" in claims else []
+    if fingerprint and fingerprint not in error:
+        who.append(f"key {fingerprint}")
+    return f"the entry at {verdict.entry.where}" + (f" ({', '.join(who)})" if who else "") + (
+        f": {error}")
 
 
 def signoff_of(verdict: Verdict) -> SignOff:
@@ -89,13 +112,18 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
            kind: str = "attestation") -> Decision:
     """Whether ``attest`` is satisfied for the bound item by the checked entries: a valid
     rejection vetoes; approvals count once per person — a principal, and every principal
-    that shares a key with it — so one person cannot fill two places (four eyes)."""
+    that shares a key with it — so one person cannot fill two places (four eyes); an
+    entry that is not authentic and claims the item fails it, whatever else signed it."""
     approvals: list[Verdict] = []
     notes: list[str] = []
+    invalid: list[str] = []
     for verdict in verdicts:
         st = verdict.statement
         if st is None:
-            notes.append(f"an entry at {verdict.entry.where} is invalid: {verdict.error}")
+            if _claims(verdict, binding, kind):
+                invalid.append(_forged(verdict))
+            else:
+                notes.append(f"an entry at {verdict.entry.where} is invalid: {verdict.error}")
             continue
         if st.kind != kind or st.checklist != binding.checklist or st.item != binding.item:
             continue
@@ -115,8 +143,15 @@ def decide(attest: Attest, verdicts: Iterable[Verdict], binding: Binding,
         [""] * attest.quorum)  # "": any of the roles
     chosen = _fill(places, approvals)
     signoffs = tuple(signoff_of(v) for v in chosen if v is not None)
+    approved = f"approved by {', '.join(str(s) for s in signoffs)}"
+    if invalid:
+        count = f"{len(invalid)} entries" if len(invalid) > 1 else "an entry"
+        return Decision(False, f"{count} claiming it {'are' if len(invalid) > 1 else 'is'} "
+                        f"not authentic: {'; '.join(invalid)}" + (
+                            f" (otherwise {approved})" if signoffs else ""),
+                        signoffs, invalid=tuple(invalid))
     if all(v is not None for v in chosen):
-        return Decision(True, f"approved by {', '.join(str(s) for s in signoffs)}", signoffs)
+        return Decision(True, approved, signoffs)
     if attest.require:
         needs = "approval by " + " and ".join(f"{n} {r}" for r, n in attest.require) + (
             " (different people)")
@@ -218,6 +253,9 @@ class SignOffs:
         decision = decide(item.attest, ledger[1], binding)
         if decision.passed:
             return Result(True, decision.message, signoffs=decision.signoffs)
+        if decision.invalid:
+            return Result(False, f"invalid sign-off for {item.id}: {decision.message}",
+                          signoffs=decision.signoffs, invalid=True)
         return Result(False, f"no attestation for {item.id}: {decision.message}",
                       signoffs=decision.signoffs, awaiting=decision.awaiting)
 

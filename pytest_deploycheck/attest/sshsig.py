@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from ..errors import DeploycheckError
+from . import fingerprint
 
 NAMESPACE = "deploycheck"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
@@ -115,8 +116,7 @@ class PublicKey:
     @property
     def fingerprint(self) -> str:
         """``SHA256:…`` as ``ssh-keygen -l`` prints it."""
-        digest = hashlib.sha256(self.blob).digest()
-        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+        return fingerprint.of_blob(self.blob)
 
     @property
     def openssh(self) -> str:

@@ -105,6 +105,20 @@ def _time(value: str, name: str) -> datetime:
     return moment
 
 
+_CLAIM = re.compile(r"^(deploycheck|project|release|environment|checklist|item|principal|role)"
+                    r":[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+
+
+def claims(text: str) -> dict[str, str]:
+    """What a statement that is not authentic says it signs (kind, project, release,
+    environment, checklist, item, principal, role), read leniently line by line — never
+    trusted: only to show which item of which release a forged or tampered entry targets."""
+    found: dict[str, str] = {}
+    for name, value in _CLAIM.findall(text):
+        found.setdefault(name, value.strip("\"'"))
+    return found
+
+
 def parse(text: str) -> Statement:
     """Read a (verified) statement strictly; SignatureError says what is wrong."""
     try:

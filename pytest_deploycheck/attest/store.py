@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .. import inputs
 from ..errors import ChecklistError
 from ..project import Project
 from ..yamlsrc import load
@@ -75,6 +76,8 @@ class Verdict:
     statement: Statement | None = None
     fingerprint: str | None = None
     error: str | None = None
+    # what an entry that is not authentic claims to sign (see statement.claims)
+    claims: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -131,7 +134,7 @@ def verify_entry(entry: Entry, trust: Trust, now: datetime) -> Verdict:
             raise SignatureError(f"the statement is valid for longer than the policy's "
                                  f"{trust.max_ttl.days} days")
     except SignatureError as exc:
-        return Verdict(entry, None, fingerprint, str(exc))
+        return Verdict(entry, None, fingerprint, str(exc), statement_mod.claims(entry.statement))
     if now >= statement.expires_at:  # authentic, and no longer counting
         return Verdict(entry, statement, fingerprint, f"the statement expired at "
                        f"{statement_mod.format_time(statement.expires_at)}")
@@ -146,10 +149,9 @@ def trust_from(project: Project, rootdir: Path) -> Trust:
     """allowed_signers, roles, revocations and the time policy of ``project``."""
     path = rootdir / project.signers
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LedgerError(f"cannot read allowed_signers {project.signers}: "
-                          f"{getattr(exc, 'strerror', None) or exc}") from None
+        text = inputs.read_text(path)
+    except inputs.Unreadable as exc:
+        raise LedgerError(f"cannot read allowed_signers {project.signers}: {exc}") from None
     try:
         allowed = signers_mod.parse(text, project.signers)
     except SignatureError as exc:
@@ -160,10 +162,11 @@ def trust_from(project: Project, rootdir: Path) -> Trust:
 
 
 def attestation_files(where: Path) -> list[Path]:
-    """The attestation files at ``where``: the file itself, or a directory's YAML files."""
+    """The attestation files at ``where``: the file itself (a broken link too, so that
+    reading it says why), or a directory's YAML files; none while nothing is there."""
     if where.is_dir():
         return sorted(p for p in where.iterdir() if p.suffix in (".yaml", ".yml"))
-    return [where] if where.exists() else []
+    return [where] if where.exists() or where.is_symlink() else []
 
 
 def load_ledger(project: Project, rootdir: Path, where: Path | None,
@@ -175,8 +178,8 @@ def load_ledger(project: Project, rootdir: Path, where: Path | None,
     for path in attestation_files(where or rootdir / project.attestations):
         shown = path.relative_to(rootdir).as_posix() if path.is_relative_to(rootdir) else str(path)
         try:
-            entries = read_entries(path.read_text(encoding="utf-8"), shown)
-        except (OSError, UnicodeDecodeError) as exc:
+            entries = read_entries(inputs.read_text(path), shown)
+        except inputs.Unreadable as exc:
             raise LedgerError(f"cannot read the attestation file {shown}: {exc}") from None
         except SignatureError as exc:
             raise LedgerError(f"the attestation file is invalid: {exc}") from None

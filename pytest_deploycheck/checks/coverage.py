@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from .. import inputs
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
@@ -63,9 +64,9 @@ def run(spec: Coverage, ctx: CheckContext) -> None:
     """Cobertura XML coverage: total and per-path minimums."""
     path = ctx.path(spec.report)
     try:
-        root = ElementTree.parse(path).getroot()
+        root = ElementTree.fromstring(inputs.read_bytes(path, limit=inputs.MAX_REPORT))
     except OSError as exc:
-        raise CheckFailed(f"cannot read {spec.report}: {exc.strerror}") from None
+        raise CheckFailed(f"cannot read {spec.report}: {exc.strerror or exc}") from None
     except ElementTree.ParseError as exc:
         raise CheckFailed(f"{spec.report} is not valid XML ({exc})") from None
     if root.tag != "coverage":

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from pydantic import Field
 
+from .. import inputs
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
@@ -48,9 +49,9 @@ def run(spec: Junit, ctx: CheckContext) -> None:
     errors: list[str] = []
     for name in files:
         try:
-            root = ElementTree.parse(name).getroot()
+            root = ElementTree.fromstring(inputs.read_bytes(name, limit=inputs.MAX_REPORT))
         except OSError as exc:
-            raise CheckFailed(f"cannot read {name}: {exc.strerror}") from None
+            raise CheckFailed(f"cannot read {name}: {exc.strerror or exc}") from None
         except ElementTree.ParseError as exc:
             raise CheckFailed(f"{name} is not valid XML ({exc})") from None
         if root.tag not in ("testsuites", "testsuite"):

@@ -31,7 +31,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
-from .. import spawn
+from .. import inputs, spawn
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
@@ -93,9 +93,9 @@ def _sources(spec: Logs, ctx: CheckContext) -> Iterable[tuple[str, Iterable[str]
             raise CheckFailed(f"no log file matches {pattern}")
         for name in names:
             try:
-                handle = open(name, encoding="utf-8", errors="replace")  # noqa: SIM115
+                handle = inputs.open_text(name)
             except OSError as exc:
-                raise CheckFailed(f"cannot read {name}: {exc.strerror}") from None
+                raise CheckFailed(f"cannot read {name}: {exc.strerror or exc}") from None
             with handle:
                 yield name, list(handle)
 

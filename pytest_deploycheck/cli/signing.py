@@ -16,6 +16,7 @@ def attest(args: argparse.Namespace) -> int:
     be signed, write each statement, sign them all with one ssh-keygen run, append them."""
     from datetime import datetime, timedelta, timezone
 
+    from .. import inputs
     from ..attest import sign as sign_mod
     from ..attest import store
     from ..attest.signoffs import SignOffs
@@ -31,7 +32,7 @@ def attest(args: argparse.Namespace) -> int:
         lifetime = timedelta(seconds=parse_duration(args.expires))
         key_path = Path(args.key).expanduser()
         public_path = key_path if key_path.suffix == ".pub" else Path(f"{key_path}.pub")
-        key = PublicKey.from_openssh(public_path.read_text(encoding="utf-8"))
+        key = PublicKey.from_openssh(inputs.read_text(public_path))
         trust = store.trust_from(settings.project, where.rootdir)
         principal = args.principal or sign_mod.principal_of(
             trust.signers, key, settings.project.roles.get(args.role, ()))
@@ -99,6 +100,7 @@ def verify(args: argparse.Namespace) -> int:
     history, so a CI step running verify stays green as attestation files grow."""
     from datetime import datetime, timezone
 
+    from .. import inputs
     from ..attest import audit, store
     from ..attest.sshsig import SignatureError
     from ..errors import ChecklistError
@@ -109,17 +111,26 @@ def verify(args: argparse.Namespace) -> int:
         trust = store.trust_from(project, root)
         try:
             items = {(i.checklist, i.id): i for i in items_of(where, settings)}
-        except (ChecklistError, OSError, UnicodeDecodeError) as exc:
+        except ChecklistError as exc:
             print(f"deploycheck verify: the checklists cannot be read, so edited items are "
                   f"not told apart: {exc}", file=sys.stderr)
             items = None
         targets = [Path(f) for f in args.files] or [root / project.attestations]
         now = datetime.now(timezone.utc)
         findings = []
-        for path in [path for target in targets for path in store.attestation_files(target)]:
-            for entry in store.read_entries(path.read_text(encoding="utf-8"), where.shown(path)):
-                findings.append(audit.audit(store.verify_entry(entry, trust, now), items))
-                print(findings[-1].line)
+        paths = [p for t in targets  # a file named must be there: reading it says so
+                 for p in store.attestation_files(t) or ([t] if args.files else [])]
+        for path in paths:
+            try:  # a file that cannot be used is an invalid finding; the others still count
+                entries = store.read_entries(inputs.read_text(path), where.shown(path))
+            except (inputs.Unreadable, SignatureError) as exc:
+                found = [audit.Finding("INVALID", where.shown(path), f"the file cannot be "
+                                       f"used: {exc}")]
+            else:
+                found = [audit.audit(store.verify_entry(e, trust, now), items) for e in entries]
+            for finding in found:
+                findings.append(finding)
+                print(finding.line)
     except (ChecklistError, SignatureError, OSError) as exc:
         print(f"deploycheck verify: {exc}", file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, with_config
 
 from ..errors import ChecklistError, Problem
-from ..units import Duration
+from ..units import Timeout
 from ..yamlsrc import KeyPath, Source
 
 INSTALL_HINT = "pip install 'pytest-deploycheck[hosts]'"
@@ -95,7 +95,7 @@ class HostGroupDoc:
     ansible_group: str | None = None
     ssh_config: str | None = None
     identity_file: str | None = None
-    connect_timeout: Duration = DEFAULT_CONNECT_TIMEOUT
+    connect_timeout: Timeout = DEFAULT_CONNECT_TIMEOUT
     sudo: bool = False
     sudo_user: str | None = None
     max_sessions: Annotated[int, Field(ge=1, le=64)] = DEFAULT_SESSIONS

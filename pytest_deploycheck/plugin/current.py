@@ -101,16 +101,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    if not options.layout(config).in_use:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    where = options.layout(config)
+    if not where.in_use:
         return None
+    from ..catalog import skipped
     from ..errors import ChecklistError
     from ..report.terminal import header_line
 
-    try:
-        return header_line(settings(config))
-    except ChecklistError:
-        return None  # reported as a collection error of each checklist
+    lines = [f"deploycheck: {where.shown(p)}: not a checklist (no data), skipped"
+             for p in skipped(where.paths)]
+    with contextlib.suppress(ChecklistError):  # a collection error of each checklist
+        lines.insert(0, header_line(settings(config)))
+    return lines
 
 
 @pytest.hookimpl(trylast=True)

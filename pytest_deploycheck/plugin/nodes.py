@@ -23,7 +23,7 @@ RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's repo
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
 MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
 PLANNED: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # what the gates wait for
-UNREAD: pytest.StashKey[list[str]] = pytest.StashKey()  # uncollected checklists with mistakes
+UNREAD: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # uncollected, with mistakes
 
 
 def catalog(config: pytest.Config) -> Catalog:
@@ -61,9 +61,6 @@ class ChecklistFile(pytest.File):
             self.config.stash.setdefault(PLANNED, {}).update(found.planned(checklist))
         except ChecklistError as exc:
             raise self.CollectError(exc.summary()) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            display = options.layout(self.config).shown(self.path)
-            raise self.CollectError(f"{display}: cannot read the checklist: {exc}") from None
         for warning in checklist.warnings:
             self.warn(DeploycheckWarning(str(warning)))
         for section in checklist.sections:

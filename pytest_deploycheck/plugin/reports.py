@@ -1,6 +1,7 @@
 """An item's reports: the record attached (and carried across xdist as plain data), its
 evidence and signers as sections and JUnit properties, pytest's own text redacted, and
-``AWAITING SIGN-OFF`` / ``WAIVED`` where pytest would say FAILED / XFAIL."""
+``AWAITING SIGN-OFF`` / ``INVALID SIGN-OFF`` / ``WAIVED`` where pytest would say FAILED /
+XFAIL."""
 
 from __future__ import annotations
 
@@ -67,13 +68,16 @@ def pytest_runtest_makereport(
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    """``AWAITING SIGN-OFF`` and ``WAIVED`` instead of FAILED and XFAIL (``-v``, ``-r``);
+    """``AWAITING SIGN-OFF``, ``INVALID SIGN-OFF`` and ``WAIVED`` instead of FAILED and
+    XFAIL (``-v``, ``-r``);
     the categories, and so the counts and the exit code, stay pytest's."""
     record = getattr(report, "deploycheck", None)
     if record is None or report.when != "call":
         return None
     if record.status == "awaiting" and report.failed:
         return "failed", "F", ("AWAITING SIGN-OFF", {"red": True})
+    if record.status == "invalid" and report.failed:
+        return "failed", "F", ("INVALID SIGN-OFF", {"red": True})
     if record.status == "waived" and report.skipped:
         return "xfailed", "x", ("WAIVED", {"yellow": True})
     return None

@@ -83,8 +83,11 @@ class RunLog:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
-        if report.failed and nodeid.endswith((".yaml", ".yml")) and nodeid not in self.run.broken:
-            self.run.broken.append(nodeid)  # once, however many xdist workers met it
+        if report.failed and nodeid.endswith((".yaml", ".yml")):
+            # once, however many xdist workers met it: the first mistake
+            lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
+            self.run.broken.setdefault(nodeid, lines[1] if len(lines) > 1 and lines[0].startswith(
+                "deploycheck:") else (lines or ["cannot be collected"])[-1])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -108,14 +111,15 @@ class RunLog:
                                  or self.finished_tests < expected)
             planned: dict[str, str] = self.config.stash.get(PLANNED, {})
             run.expected.update(planned)  # under xdist, from the workers
-            unread: list[str] = self.config.stash.get(UNREAD, [])
-            run.broken += [path for path in unread if path not in run.broken]
+            for path, mistake in self.config.stash.get(UNREAD, {}).items():
+                run.broken.setdefault(path, mistake)
             run.selection = selection(self.config)
-            if self.config.getoption("deploycheck_require_complete") and exitstatus == 0:
-                from ..gates import gates
+            from ..gates import fails
 
-                if any(g.verdict == "INCOMPLETE" for g in gates(run)):
-                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if exitstatus == 0 and fails(run, complete=self.config.getoption(
+                    "deploycheck_require_complete")):
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+                run.exit_status = int(session.exitstatus)
         from ..report import files
 
         option = self.config.getoption

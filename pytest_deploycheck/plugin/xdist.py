@@ -26,7 +26,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     output = getattr(session.config, "workeroutput", None)
     if output is not None:  # a worker: what the gates wait for, to the controller
         output["deploycheck_planned"] = session.config.stash.get(PLANNED, {})
-        output["deploycheck_unread"] = session.config.stash.get(UNREAD, [])
+        output["deploycheck_unread"] = session.config.stash.get(UNREAD, {})
 
 
 class XdistHooks:
@@ -38,8 +38,8 @@ class XdistHooks:
         output = getattr(node, "workeroutput", {})
         if log is not None:
             log.run.expected.update(output.get("deploycheck_planned", {}))
-            log.run.broken += [p for p in output.get("deploycheck_unread", [])
-                               if p not in log.run.broken]
+            for path, mistake in output.get("deploycheck_unread", {}).items():
+                log.run.broken.setdefault(path, mistake)
 
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

@@ -18,7 +18,7 @@ from ..outcome import LABELS, STATUSES
 from ..record import ItemRecord, RunRecord
 
 COLORS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#6d1b1b",
-          "awaiting": "#ef8f00", "waived": "#7b1fa2", "blocked": "#8d6e63",
+          "awaiting": "#ef8f00", "invalid": "#ad1457", "waived": "#7b1fa2", "blocked": "#8d6e63",
           "not_applicable": "#b0bec5", "skipped": "#90a4ae"}
 _TEXT = "color:#222"
 _CELL = ("padding:3px 8px;border:1px solid #e0e0e0;vertical-align:top;text-align:left;"

@@ -20,7 +20,8 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
       "files": {"checklists": {"checks/production.yaml": "sha256:…"},
                 "allowed_signers": {…}, "attestations": {…}},
       "host_groups": {"web": {"hosts": ["web-1", "web-2"], "passed": 1, "failing": ["web-2"]}},
-      "broken_checklists": [], "stopped_early": false,
+      "broken_checklists": [{"path": "checks/x.yaml", "mistake": "checks/x.yaml:3:1: …"}],
+      "stopped_early": false,
       "items": [{"nodeid": "checks/production.yaml::security::security-signoff",
                  "id": "security-signoff", "title": "Security team sign-off",
                  "checklist": "production", "checklist_title": "…",
@@ -40,8 +41,9 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
 A gate's ``verdict`` is READY (every applicable item of the phase ran and passed or was
 waived), INCOMPLETE (nothing blocks, but ``not_run`` lists items that did not run) or
 BLOCKED; ``ready`` is true for READY alone. ``outcome`` is one of passed, failed,
-awaiting (a manual item still needs a sign-off from a role in ``awaiting``), waived,
-blocked, not_applicable, skipped, error.
+awaiting (a manual item still needs a sign-off from a role in ``awaiting``), invalid (an
+entry that is not authentic claims to sign the item off), waived, blocked, not_applicable,
+skipped, error.
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ def document(run: RunRecord) -> dict[str, Any]:
                      for c in run.contacts],
         "host_groups": {name: {"hosts": g.hosts, "passed": g.passed, "failing": g.failing}
                         for name, g in host_groups(run.items).items()},
-        "broken_checklists": run.broken,
+        "broken_checklists": [{"path": path, "mistake": mistake}
+                              for path, mistake in run.broken.items()],
         "stopped_early": run.stopped_early,
         "items": [item_data(r) for r in run.sorted_items()],
     }

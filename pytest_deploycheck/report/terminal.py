@@ -60,9 +60,8 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
                       for role, refs in waiting.items()]
         for group, hosts in host_groups(run.items).items():
             lines.append((hosts.text(group), {"red": True} if hosts.failing else {"green": True}))
-        for path in run.broken:
-            lines.append((f"{path}: the checklist has mistakes (see the errors above); its "
-                          "items did not run", {"red": True}))
+        for mistake in run.broken.values():
+            lines.append((f"{mistake}; its items did not run", {"red": True}))
     for gate in gates(run):
         lines.append((gate.line, {"green": True, "bold": True} if gate.ready
                       else {"red": True, "bold": True}))

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
 from helpers.project import Project, assert_clean, one_item
 
 
@@ -78,8 +85,30 @@ def test_wrong_types_say_what_was_expected_and_found(project: Project) -> None:
                                extra="timeout: soon"))
     out = errors_of(project)
     assert ("item 'probe', field 'check.tcp.port': expected a whole number, got a list") in out
-    assert ("item 'probe', field 'timeout': expected a duration such as 500ms, 10s, 2m, 1h or "
-            "1d, got 'soon'") in out
+    assert ("item 'probe', field 'timeout': expected a time limit greater than 0 and at most "
+            "1d, such as 500ms, 10s or 2m, got 'soon'") in out
+
+
+@pytest.mark.parametrize(("written", "found"), [
+    (".nan", "the number nan"), ("0", "the number 0"), (".inf", "the number inf"),
+    ("1.0e+30", "the number 1e+30"), ("2d", "'2d'"), ("-1s", "'-1s'")])
+def test_a_time_limit_is_positive_finite_and_at_most_a_day(
+    project: Project, written: str, found: str
+) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}", extra=f"timeout: {written}"))
+    assert ("item 'probe', field 'timeout': expected a time limit greater than 0 and at most "
+            f"1d, such as 500ms, 10s or 2m, got {found}") in errors_of(project)
+    project.checklist(one_item("{env: {names: [PATH]}}",
+                               extra=f"retry: {{timeout: 5s, interval: {written}}}"))
+    assert "field 'retry.interval': expected a time limit greater than 0" in errors_of(project)
+
+
+def test_quorum_0_says_what_quorum_takes_and_nothing_else(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}").replace(
+        "check: {env: {names: [PATH]}}", "attest: {roles: [qa-lead], quorum: 0}"))
+    out = errors_of(project)
+    assert "field 'attest.quorum': expected a number of at least 1, got the number 0" in out
+    assert "exactly one of 'check'" not in out
 
 
 def test_an_item_with_neither_check_nor_attest_is_an_error(project: Project) -> None:
@@ -162,3 +191,81 @@ def test_collection_errors_show_no_traceback_even_verbose(project: Project) -> N
     project.checklist(one_item('{http: {url: 5}}'))
     out = errors_of(project, "-vv")
     assert "field 'check.http.url': expected text, got the number 5 — quote it" in out
+
+
+GATE = b"""checklist: gate
+title: Gate
+phase: predeploy
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: nope, title: "Caf\xe9 open", check: {env: {names: [DC_NOT_SET_ANYWHERE]}}}
+"""
+
+
+@pytest.mark.parametrize("named", [[], ["checks/ok.yaml"], ["checks/gate.yaml"]],
+                         ids=["all", "the-other-file", "the-file"])
+def test_a_checklist_that_is_not_utf8_closes_the_gate_naming_the_byte(
+    project: Project, named: list[str]
+) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}").replace("app", "ok"), name="ok")
+    (project.path / "checks" / "gate.yaml").write_bytes(GATE)
+    result = project.run("-m", "predeploy", *named)
+    assert_clean(result)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*checks/gate.yaml:8:31: cannot read the checklist: not UTF-8 "
+                                 "text: byte 0xe9 — save it as UTF-8*"])
+    assert "READY" not in result.stdout.str()
+
+
+def test_a_nul_byte_is_reported_where_it_is(project: Project) -> None:
+    lines = one_item("{env: {names: [PATH]}}").splitlines()
+    text = "\n".join(lines[:-1] + [f"                # {n}" for n in range(770)] + [
+        '                # a \x00 here'])
+    project.checklist(text)
+    out = errors_of(project)
+    assert ("checks/app.yaml:782:13: invalid YAML: character U+0000 is not allowed — remove "
+            "it") in out
+
+
+def test_a_checklist_emptied_or_made_a_scalar_is_named_in_the_header(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}"))
+    project.write("checks/emptied.yaml", "# nothing here any more\n")
+    project.write("checks/scalar.yml", '"just a line of text"\n')
+    project.write("checks/attestations/a.yaml", "[]\n")  # YAML, not a checklist: not named
+    result = project.run()
+    result.stdout.fnmatch_lines([
+        "deploycheck: checks/emptied.yaml: not a checklist (no data), skipped",
+        "deploycheck: checks/scalar.yml: not a checklist (no data), skipped"])
+    assert "attestations/a.yaml" not in result.stdout.str()
+
+
+def test_a_checklist_that_lost_its_checklist_key_is_an_error(project: Project) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}").replace("checklist: app",
+                                                                 "checklst: app"))
+    out = errors_of(project)
+    assert "checks/app.yaml:1:1: not a checklist: the top level needs a 'checklist:' key" in out
+
+
+@pytest.mark.parametrize(("make", "kind"), [
+    (lambda p: p.symlink_to("/dev/zero"), "a character device"),
+    (os.mkfifo, "a named pipe"),
+    (lambda p: p.mkdir(), "a directory"),
+])
+def test_a_device_pipe_or_directory_among_the_checklists_is_refused_quickly(
+    project: Project, make: Callable[[Path], None], kind: str
+) -> None:
+    project.checklist(one_item("{env: {names: [PATH]}}"))
+    where = project.path / "checks" / "attestations" / "x.yaml"
+    where.parent.mkdir()
+    make(where)
+    started = time.monotonic()
+    result = project.run("-m", "predeploy")
+    assert time.monotonic() - started < 10
+    assert_clean(result)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        f"checks/attestations/x.yaml: cannot read the checklist: not a regular file ({kind}); "
+        "its items did not run",
+        "predeploy: 1/1 passed — BLOCKED: 1 checklist with mistakes (checks/attestations/x.yaml)"])

@@ -194,8 +194,8 @@ def test_a_checklist_with_mistakes_blocks_every_gate(project: Project) -> None:
     project.checklist("checklist: bad\ntitle: Bad\nsections: []\n", name="bad")
     result = project.run("--continue-on-collection-errors")
     result.stdout.fnmatch_lines([
-        "checks/bad.yaml: the checklist has mistakes (see the errors above); its items did "
-        "not run",
+        "checks/bad.yaml:3:11: field 'sections': required key 'sections' is empty; its items "
+        "did not run",
         "predeploy: 1/1 passed — BLOCKED: 1 checklist with mistakes (checks/bad.yaml)"])
     assert result.ret == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -94,9 +95,15 @@ def test_editing_the_item_after_signing_invalidates_the_sign_off(
 def test_a_tampered_statement_fails_naming_the_entry(signed: Project, keydir: Path) -> None:
     signed.write("checks/attestations/a.yaml",
                  sign(signed, keydir, "security-signoff").replace("Reviewed.", "Reviewed!"))
-    result = signed.run("-k", "security-signoff")
-    result.stdout.fnmatch_lines(["*an entry at checks/attestations/a.yaml:1 is invalid: the "
-                                 "signature does not match the signed bytes*"])
+    result = signed.run("-k", "security-signoff", "-rA", "-v")
+    assert_clean(result)
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines([
+        "*::security-signoff INVALID SIGN-OFF*",
+        "invalid sign-off for security-signoff: an entry claiming it is not authentic: the "
+        "entry at checks/attestations/a.yaml:1 (alice@example.com (security-lead), key "
+        "SHA256:*): the signature does not match the signed bytes (they were changed*",
+        "predeploy: 0/1 passed — BLOCKED: 1 invalid sign-off, 1 of 2 items not run *"])
 
 
 def test_a_rejection_vetoes(signed: Project, keydir: Path) -> None:
@@ -128,6 +135,57 @@ def test_a_missing_allowed_signers_fails_closed(signed: Project, keydir: Path) -
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*(cannot read allowed_signers checks/allowed_signers: No "
                                  "such file or directory)"])
+
+
+def test_allowed_signers_on_a_device_fails_closed_at_once(signed: Project, keydir: Path) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    signers = signed.path / "checks" / "allowed_signers"
+    signers.unlink()
+    signers.symlink_to("/dev/zero")
+    started = time.monotonic()
+    result = signed.run()
+    assert time.monotonic() - started < 20
+    assert_clean(result)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*(cannot read allowed_signers checks/allowed_signers: not a "
+                                 "regular file (a character device))"])
+
+
+@pytest.mark.parametrize("form", ["fingerprint", "bare", "padded", "lowercase", "listing",
+                                  "public key"])
+def test_every_unambiguous_way_of_naming_a_key_revokes_it(
+    signed: Project, keydir: Path, form: str
+) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    listing = subprocess.run(["ssh-keygen", "-l", "-f", str(keydir / "ed25519.pub")],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+    fingerprint = listing.split()[1]
+    written = {"fingerprint": fingerprint, "bare": fingerprint[7:],
+               "padded": fingerprint[7:] + "=", "lowercase": "sha256:" + fingerprint[7:],
+               "listing": listing.strip(),
+               "public key": (keydir / "ed25519.pub").read_text().strip()}[form]
+    signed.config(CONFIG.rstrip(" ") + f"    revoked: [{json.dumps(written)}]\n")
+    result = signed.run("-k", "security-signoff")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines([f"*: key {fingerprint} is revoked*"])
+
+
+@pytest.mark.parametrize(("written", "why"), [
+    ("MD5:75:ad:35:3c:35:1b:6c:82:ce:9f:59:02:25:2e:36:b7", "an MD5 fingerprint cannot be "
+     "checked: give the SHA256 one (ssh-keygen -l -E sha256 -f KEY.pub)"),
+    ("SHA256:not-a-fingerprint", "not a key fingerprint: give SHA256:… as ssh-keygen -l "
+     "prints it, or the public key line"),
+    ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc", "not a key fingerprint, nor a valid public "
+     "key: the public key is truncated"),
+])
+def test_a_revocation_that_would_revoke_nothing_is_a_config_error(
+    signed: Project, written: str, why: str
+) -> None:
+    signed.config(CONFIG.rstrip(" ") + f"    revoked: [{json.dumps(written)}]\n")
+    result = signed.run()
+    assert_clean(result)
+    result.stdout.fnmatch_lines([f"*checks/deploycheck.yaml:7:11: field 'revoked.0': {why}"])
+    assert result.ret == 2
 
 
 def deploycheck(project: Project, *args: str) -> pytest.RunResult:
@@ -221,6 +279,25 @@ def test_verify_lists_each_entry_and_fails_on_an_invalid_one(
         "valid   checks/attestations/a.yaml:1: *",
         "INVALID checks/attestations/b.yaml:1: the signature does not match the signed bytes*",
         "2 entries, 1 invalid (1 valid)"])
+
+
+def test_verify_reports_a_file_it_cannot_read_and_checks_the_others(
+    signed: Project, keydir: Path
+) -> None:
+    signed.write("checks/attestations/a.yaml", sign(signed, keydir, "security-signoff"))
+    (signed.path / "checks" / "attestations" / "b.yaml").write_bytes(b"- statement: caf\xe9\n")
+    result = deploycheck(signed, "verify")
+    assert_clean(result)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "valid   checks/attestations/a.yaml:1: *",
+        "INVALID checks/attestations/b.yaml: the file cannot be used: not UTF-8 text: byte "
+        "0xe9 at line 1, column 17",
+        "2 entries, 1 invalid (1 valid)"])
+    missing = deploycheck(signed, "verify", "checks/attestations/nope.yaml")
+    assert missing.ret == 1
+    missing.stdout.fnmatch_lines(["INVALID checks/attestations/nope.yaml: the file cannot be "
+                                  "used: No such file or directory"])
 
 
 def test_verify_tells_apart_what_no_longer_counts_and_stays_green_for_ci(

@@ -124,7 +124,8 @@ def test_a_key_outside_its_validity_dates_is_refused(keydir: Path) -> None:
     ({"release": "1.3.0"}, "it is for release '1.3.0', not '1.4.0'"),
     ({"environment": "staging"}, "it is for environment 'staging', not 'production'"),
     ({"item_digest": "sha256:old"}, "the item was edited after it was signed"),
-    ({"commit": "3f2a9c1"}, "it binds commit '3f2a9c1', this run deploys None"),
+    ({"commit": "3f2a9c1"}, "it binds commit '3f2a9c1', this run's commit is unknown (set "
+                            "--deploycheck-commit)"),
 ])
 def test_a_statement_for_another_release_environment_or_definition_does_not_count(
     keydir: Path, trust: Trust, changes: dict[str, str], reason: str
@@ -166,12 +167,45 @@ def test_a_valid_rejection_is_a_veto(keydir: Path, trust: Trust) -> None:
                                 "CVE-2026-1234 is still open.")
 
 
-def test_an_invalid_entry_is_named_in_the_reason(keydir: Path, trust: Trust) -> None:
-    bad = entry(keydir, render(statement()), key="ecdsa-p384")
-    decision = decide(Attest(("security-lead",)), [store.verify_entry(bad, trust, NOW)],
-                            BINDING)
+def test_an_entry_that_is_not_authentic_fails_the_item_it_claims(
+    keydir: Path, trust: Trust
+) -> None:
+    forged = store.verify_entry(entry(keydir, render(statement()), key="ecdsa-p384"), trust,
+                                NOW)
+    alice = store.verify_entry(entry(keydir, render(statement(justification="real"))),
+                               trust, NOW)
+    decision = decide(Attest(("security-lead",)), [forged, alice], BINDING)
+    assert not decision.passed  # whatever else signed it
+    assert decision.message == (
+        f"an entry claiming it is not authentic: the entry at test:1 (alice@example.com "
+        f"(security-lead)): key {forged.fingerprint} is not in allowed_signers (otherwise "
+        f"approved by alice@example.com (security-lead))")
+    assert decision.invalid
+    assert not decision.awaiting
+
+
+@pytest.mark.parametrize("changes", [{"item": "other-item"}, {"release": "1.3.0"},
+                                     {"environment": "staging"}])
+def test_an_entry_that_is_not_authentic_for_something_else_is_only_noted(
+    keydir: Path, trust: Trust, changes: dict[str, str]
+) -> None:
+    """Old entries of other releases (by a key revoked since) are history, not a veto."""
+    forged = store.verify_entry(entry(keydir, render(statement(**changes)), key="ecdsa-p384"),
+                                trust, NOW)
+    decision = decide(Attest(("security-lead",)), [forged], BINDING)
+    assert not decision.invalid
     assert decision.message.startswith("needs approval by security-lead, has none; an entry "
                                        "at test:1 is invalid: key SHA256:")
+    alice = store.verify_entry(entry(keydir, render(statement())), trust, NOW)
+    assert decide(Attest(("security-lead",)), [forged, alice], BINDING).passed
+
+
+def test_a_commit_binding_says_which_commit_each_side_names(keydir: Path, trust: Trust) -> None:
+    unbound = store.verify_entry(entry(keydir, render(statement())), trust, NOW)
+    decision = decide(Attest(("security-lead",)), [unbound],
+                      dataclasses.replace(BINDING, commit="3f2a9c1"))
+    assert decision.message.endswith("does not count: it binds no commit, this run deploys "
+                                     "'3f2a9c1'")
 
 
 def test_the_file_is_read_strictly(keydir: Path) -> None:
@@ -239,3 +273,16 @@ def test_a_key_named_for_two_principals_counts_once(keydir: Path, four_eyes: Tru
                       BINDING).passed
     carol = approval(keydir, four_eyes, "carol@example.com", "sre-lead", "rsa")
     assert decide(REQUIRE, [dave, erin, carol], BINDING).passed
+
+
+def test_a_key_whose_pattern_names_many_principals_counts_once(keydir: Path) -> None:
+    key = " ".join((keydir / "ed25519.pub").read_text().split()[:2])
+    trust = Trust(signers.parse(f"zed*@example.com {key}\n"),
+                  roles={"sec": ["zed1@example.com"], "ops": ["zed2@example.com"]})
+    zed1 = approval(keydir, trust, "zed1@example.com", "sec", "ed25519")
+    zed2 = approval(keydir, trust, "zed2@example.com", "ops", "ed25519")
+    decision = decide(Attest(("sec", "ops"), quorum=2), [zed1, zed2], BINDING)
+    assert not decision.passed
+    assert decision.message == "needs 2 approvals by sec, ops, has 1 of 2"
+    assert not decide(Attest(("sec", "ops"), 2, (("sec", 1), ("ops", 1))), [zed1, zed2],
+                      BINDING).passed

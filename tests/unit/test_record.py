@@ -49,7 +49,7 @@ def test_waived_and_not_applicable_items_leave_the_gate_ready() -> None:
 
 def test_a_run_that_stopped_early_or_met_a_broken_checklist_is_never_ready() -> None:
     run = RunRecord(items=[record("a", "passed")], stopped_early=True,
-                    broken=["checks/bad.yaml"])
+                    broken={"checks/bad.yaml": "checks/bad.yaml:1:1: invalid YAML"})
     (gate,) = gates(run)
     assert gate.line == (
         "predeploy: 1/1 passed — BLOCKED: 1 checklist with mistakes (checks/bad.yaml), "
