@@ -3,16 +3,24 @@
 A secret is the value of a process variable that a check reads through ``${env:…}``.
 The run learns them before the first item reports (and whenever a check resolves one),
 and everything it hands out passes through here: item records
-(:meth:`Secrets.redact_record`), a check's result (:meth:`Secrets.redact_result`) and
-any other text (:meth:`Secrets.redact`: pytest's captured output, log sections).
+(:meth:`Secrets.redact_record`), a check's result (:meth:`Secrets.redact_result`), any
+other text (:meth:`Secrets.redact`: pytest's captured output, log sections) and log
+records on their way to a terminal or a file (:class:`LogFilter`).
+
+A value is hidden in every form it takes on the way out: as written, percent-encoded the
+ways URLs encode it (``requests`` keeps ``@`` and ``/``, quotes ``%`` and spaces; forms
+use ``+``), in either case of hex digits, and escaped for JSON, HTML and XML.
 """
 
 from __future__ import annotations
 
+import html
+import json
+import logging
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -40,7 +48,7 @@ class Secrets:
     def add(self, value: str) -> None:
         if not value:
             return
-        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        forms = encodings(value)
         with self._lock:
             if forms <= self._values:
                 return
@@ -80,3 +88,48 @@ class Secrets:
 
     def __bool__(self) -> bool:
         return self._pattern is not None
+
+
+# what URL libraries leave unquoted: none, a path's "/", and requests' set (with and
+# without "%", which it keeps only where it already starts a valid escape)
+_URL_SAFE = ("", "/", "!#$&'()*+,/:;=?@[]~", "!#$%&'()*+,/:;=?@[]~")
+_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+def encodings(value: str) -> set[str]:
+    """Every form ``value`` may take in an output: see the module's docstring."""
+    forms = {value, json.dumps(value)[1:-1], html.escape(value), html.escape(value, quote=False)}
+    for safe in _URL_SAFE:
+        forms.add(urllib.parse.quote(value, safe=safe))
+        forms.add(urllib.parse.quote_plus(value, safe=safe))
+    forms |= {_HEX.sub(lambda m: m.group().lower(), f) for f in forms}
+    return {f for f in forms if f}
+
+
+class LogFilter(logging.Filter):
+    """Hides secrets in log records (message, exception, stack) on the handlers that
+    print or write them: ``--log-cli-level``, ``--log-file``, the captured log. The
+    secrets are looked up on each record (the run learns them after logging starts)."""
+
+    def __init__(self, secrets: Callable[[], Secrets | None]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = self._secrets()
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: let logging report it as it would
+            return True
+        hidden = secrets.redact(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = secrets.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = secrets.redact(record.stack_info)
+        return True

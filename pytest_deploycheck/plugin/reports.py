@@ -1,5 +1,6 @@
 """An item's reports: the record attached (and carried across xdist as plain data), its
-evidence and signers as sections and JUnit properties, pytest's own text redacted, and
+evidence and signers as sections and JUnit properties, pytest's own text redacted (log
+records too, on the handlers that print or write them), and
 ``AWAITING SIGN-OFF`` / ``INVALID SIGN-OFF`` / ``WAIVED`` where pytest would say FAILED /
 XFAIL."""
 
@@ -10,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import current
+from . import current, options
 from .nodes import RECORD, ChecklistItem
 
 if TYPE_CHECKING:
     from ..record import ItemRecord
+    from ..secrets import Secrets
 
 
 def _record_of(item: ChecklistItem, report: pytest.TestReport) -> ItemRecord | None:
@@ -32,6 +34,26 @@ def _record_of(item: ChecklistItem, report: pytest.TestReport) -> ItemRecord | N
         return run.skipped(item.case, str(reason).removeprefix("Skipped: "))
     crash = getattr(report.longrepr, "reprcrash", None)  # something broke, not the check
     return run.broken(item.case, crash.message if crash else str(report.longrepr))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Hide secrets in log records: ``--log-cli-level`` prints them as they come and
+    ``--log-file`` writes them, before any report could be redacted."""
+    logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
+    if logging_plugin is None or not options.layout(config).in_use:
+        return
+    from ..secrets import LogFilter
+
+    def secrets() -> Secrets | None:
+        run = config.stash.get(current.RUN, None)
+        return run.secrets if run is not None else None
+
+    hide = LogFilter(secrets)
+    for name in ("log_cli_handler", "log_file_handler", "report_handler", "caplog_handler"):
+        handler = getattr(logging_plugin, name, None)
+        if handler is not None:
+            handler.addFilter(hide)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import html
+import json
+import urllib.parse
+
 import pytest
 
 from helpers.project import Project, checklist_of
-from helpers.servers import serve
+from helpers.servers import serve, websocket_server
 
 CANARY = "canary-s3cr3t"
 
 
+# a plain value; one that URLs, JSON, HTML and XML each encode their own way
+CANARIES = [CANARY, 'Cn@ry p%ss/Q7&<"\\x>']
+
+
+@pytest.fixture(params=CANARIES, ids=["plain", "encoded"])
+def canary(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def leaky(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
-    monkeypatch.setenv("TOKEN", CANARY)
+def leaky(project: Project, monkeypatch: pytest.MonkeyPatch, canary: str) -> Project:
+    monkeypatch.setenv("TOKEN", canary)
     project.write("leaky_checks.py", """
         def shout(token):
             print("the token is", token)
             raise ValueError("bad token " + token)
         """)
-    project.pytester.syspathinsert()
+    project.pytester.makeini("[pytest]\npythonpath = .\n")  # xdist workers import it too
     return project
 
 
-def checklist(url: str) -> str:
+def checklist(url: str, ws: str = "ws://127.0.0.1:1") -> str:
     return f"""
         checklist: secrets
         title: Secrets
@@ -47,27 +60,56 @@ def checklist(url: str) -> str:
                 title: Function passes
                 check:
                   python: {{function: "leaky_checks:shout", kwargs: {{token: "${{env:TOKEN}}"}}}}
+              - id: feed
+                title: Feed answers
+                check:
+                  websocket:
+                    url: "{ws}/feed"
+                    headers: {{Authorization: "Bearer ${{env:TOKEN}}"}}
+                    expect: '"symbol": "NOPE"'
+                timeout: 2s
         """
 
 
-def test_a_canary_secret_appears_in_no_output(leaky: Project) -> None:
-    with serve() as server:
-        leaky.checklist(checklist(server.url))
-        result = leaky.run("-vv", "-rA", "--junitxml=junit.xml", "--html=report.html",
-                           "--self-contained-html", "-o", "junit_logging=all")
+def forms(value: str) -> set[str]:
+    """The ways a leak could spell ``value`` (each tested output is searched for all)."""
+    found = {value, urllib.parse.quote(value), urllib.parse.quote(value, safe=""),
+             urllib.parse.quote_plus(value), html.escape(value), json.dumps(value)[1:-1],
+             urllib.parse.quote(value, safe="!#$&'()*+,/:;=?@[]~")}
+    return {f for f in found if len(f) >= 6}
+
+
+@pytest.mark.parametrize("spread", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_canary_secret_appears_in_no_output_in_no_encoding(
+    leaky: Project, canary: str, spread: list[str]
+) -> None:
+    with serve() as server, websocket_server() as ws:
+        leaky.checklist(checklist(server.url, ws))
+        # in a process of its own, as users run it: this one logs for the test servers
+        result = leaky.run_subprocess(
+            "-p", "no:randomly", "-vv", "-rA", "--junitxml=junit.xml", "--html=report.html",
+            "--self-contained-html", "-o", "junit_logging=all", "--log-cli-level=DEBUG",
+            "--log-file=run.log", "--log-file-level=DEBUG", "--log-level=DEBUG",
+            "--deploycheck-json=run.json", "--deploycheck-markdown=run.md", *spread)
         (path, headers), = server.seen
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=4)
     # the secret was really used …
-    assert headers["Authorization"] == f"Bearer {CANARY}"
-    assert CANARY in path
-    # … and shown nowhere
+    assert headers["Authorization"] == f"Bearer {canary}"
+    assert urllib.parse.unquote(path).endswith(f"key={canary}") or canary in path
+    # … and shown nowhere, in no encoding
     terminal = result.stdout.str() + result.stderr.str()
     assert "expected status 200, got 503" in terminal
     assert "token=•••" in terminal
     assert "bad token •••" in terminal
-    for text in (terminal, (leaky.path / "junit.xml").read_text(),
-                 (leaky.path / "report.html").read_text()):
-        assert CANARY not in text
+    log = (leaky.path / "run.log").read_text()
+    if not spread:  # xdist workers log in their own processes
+        assert "GET /status/503?key=•••" in log  # urllib3's request line, logged and masked
+        assert "Authorization: Bearer •••" in terminal  # websockets' request, live
+    for name, text in [("terminal", terminal), ("log file", log),
+                       *((n, (leaky.path / n).read_text()) for n in (
+                           "junit.xml", "report.html", "run.json", "run.md"))]:
+        for form in forms(canary):
+            assert form not in text, f"{form!r} shows in the {name}"
 
 
 def test_an_unset_variable_fails_the_item_naming_the_variable(
