@@ -35,8 +35,6 @@ def test_log_records_are_hidden_message_exception_and_stack() -> None:
     try:
         raise ValueError(f"bad token {VALUE}")
     except ValueError:
-
-
         record = logging.LogRecord("app", logging.ERROR, __file__, 1, "token %s", (VALUE,),
                                    sys.exc_info(), sinfo=f"Stack: {VALUE}")
     assert hide.filter(record)
