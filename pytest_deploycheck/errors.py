@@ -67,6 +67,15 @@ class ChecklistError(DeploycheckError):
             f"  {p}" for p in self.problems)
 
 
+def first_mistake(text: str) -> str:
+    """The first mistake in a collection error's ``text`` as :meth:`ChecklistError.summary`
+    writes it; for any other error, its last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("deploycheck:"):
+        return lines[1]
+    return lines[-1] if lines else "it cannot be collected"
+
+
 class CheckFailed(DeploycheckError):
     """Raised by a check's ``run`` when the target is not as expected.
 

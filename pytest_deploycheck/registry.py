@@ -27,12 +27,13 @@ packages expose theirs through the entry-point group ``pytest_deploycheck.checks
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import pkgutil
 import threading
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
@@ -71,10 +72,16 @@ class CheckType:
     origin: str
     adapter: TypeAdapter[Any]
     on_hosts: bool = False  # runs on the items' target hosts (ctx.host) when given 'on:'
+    imports: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = ()
 
     def only_reads(self, spec: Any) -> bool:
         """Whether a check with this spec only reads (may run concurrently)."""
         return self.read_only(spec) if callable(self.read_only) else self.read_only
+
+    def modules(self, spec: Any) -> tuple[str, ...]:
+        """The modules a check with this spec imports when it runs (heavy libraries, a
+        database driver): imported before any probe's clock starts."""
+        return self.imports(spec) if callable(self.imports) else self.imports
 
 
 class Registry:
@@ -134,9 +141,22 @@ class Registry:
 REGISTRY = Registry()
 
 
+def preload(checks: Iterable[tuple[str, Any]]) -> None:
+    """Import, once, the modules that checks of these (type, spec) pairs import when they
+    run (see ``check_type(imports=…)``); a missing one is the check's to report."""
+    names: set[str] = set()
+    for name, spec in checks:
+        found = REGISTRY.get(name)
+        if found is not None:
+            names.update(found.modules(spec))
+    for module in sorted(names):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+
 def check_type(
     name: str, *, spec: type | None = None, read_only: bool | Callable[[Any], bool] = False,
-    on_hosts: bool = False,
+    on_hosts: bool = False, imports: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = (),
 ) -> Callable[[F], F]:
     """Register the decorated function as the ``run`` of check type ``name``.
 
@@ -144,7 +164,10 @@ def check_type(
     unless given as ``spec=``. ``read_only=True`` declares that the probe only
     reads, so it may run concurrently with other probes; a function of the spec
     decides per item. ``on_hosts=True`` declares that it can run on an item's
-    target hosts (``on:``): ``ctx.host`` is then the host to probe.
+    target hosts (``on:``): ``ctx.host`` is then the host to probe. ``imports``
+    names the modules the run function imports itself (heavy, optional libraries),
+    or a function of the spec that does: a run imports them once, before the first
+    probe's clock starts, so that no probe spends its time limit importing.
     """
 
     def decorate(run: F) -> F:
@@ -179,6 +202,7 @@ def check_type(
                 # built now, while the spec's module is importable, so names resolve
                 adapter=TypeAdapter(spec_type),
                 on_hosts=on_hosts,
+                imports=imports,
             )
         )
         return run

@@ -24,6 +24,7 @@ from .model import Item, Result, SignOff
 from .outcome import STOPS_RUNBOOK, blocked_message, status_of
 from .project import Settings
 from .record import ItemRecord, RunRecord, file_digest
+from .registry import preload
 from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
 from .secrets import Secrets
 
@@ -69,11 +70,18 @@ class Run:
         return cls(settings, prober=Prober(context, concurrency),
                    signoffs=SignOffs(settings, rootdir), secrets=secrets)
 
-    def learn_secrets(self, items: Iterable[Item]) -> None:
-        """Mask, from the first record on, the value of every process variable the
-        checks of ``items`` read through ``${env:…}``."""
+    def prepare(self, items: Iterable[Item], *, imports: bool = True) -> None:
+        """Ready the run for ``items``: mask, from the first record on, the value of every
+        process variable their checks read through ``${env:…}``; and (``imports``) import,
+        once, the modules those checks import when they run (a database driver, DNS,
+        websockets, trading calendars) — before any probe's clock starts, since an import
+        on a probe thread under load can eat a whole time limit. A missing module is the
+        check's to report, when it runs."""
+        items = list(items)
         names = {n for i in items if i.check is not None for n in i.check.env_names}
         self.secrets.learn(names, self.prober.context.environ)
+        if imports:
+            preload((i.check.type, i.check.spec) for i in items if i.check is not None)
 
     def blocked(self, case: Case) -> ItemRecord | None:
         """The record of a step of an ordered section that may not run yet, or None if it

@@ -27,7 +27,7 @@ from .hosts.groups import Connection, HostRef, HostSpecError, host_id
 from .hosts.targets import Targets
 from .model import DEFAULT_TIMEOUT, CheckCall, Result
 from .problems import dotted, problems_from, spec_keys, suggest
-from .registry import REGISTRY
+from .registry import REGISTRY, preload
 from .runner import RunContext
 from .runner import run_check as _run
 from .secrets import Secrets
@@ -85,6 +85,7 @@ def run_check(type_name: str, spec: Mapping[str, Any] | None = None, *,
     uses_env = mentions_run_time(params)
     call = CheckCall(type_name, validated, check_type.only_reads(validated), uses_env,
                      tuple(sorted(set(env_names(params)))))
+    preload([(type_name, validated)])  # as a run does: imports before the clock starts
     environ = os.environ if environ is None else environ
     secrets = Secrets()
     secrets.learn(call.env_names, environ)

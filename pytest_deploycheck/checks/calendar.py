@@ -97,7 +97,7 @@ def _calendar(library: Any, code: str) -> Any:
 # Not concurrent, though it only reads: it silences pandas' warnings, and Python's warning
 # filters are the process's, swapped by pytest around every item. Run when its own item's
 # turn comes, the silencing nests inside that item's filters and never races them.
-@check_type("calendar")
+@check_type("calendar", imports=("exchange_calendars", "pandas"))
 def run(spec: Calendar, ctx: CheckContext) -> None:
     """Exchange calendar current; now inside/outside trading hours."""
     try:

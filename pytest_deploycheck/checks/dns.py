@@ -69,7 +69,7 @@ def _resolve(resolver: Any, spec: Dns, ctx: CheckContext) -> Any:
                 raise
 
 
-@check_type("dns", read_only=True)
+@check_type("dns", read_only=True, imports=("dns.resolver", "dns.exception"))
 def run(spec: Dns, ctx: CheckContext) -> None:
     """DNS records exist with the expected values."""
     try:

@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
+import urllib3
 from pydantic_core import PydanticCustomError
 
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
 from ..units import Duration, Regex, format_duration
-from ._net import request_failure
+from ._net import body_failure, request_failure, session_until
 
 MAX_BODY = 4 * 1024 * 1024
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
@@ -105,25 +106,35 @@ def run(spec: Http, ctx: CheckContext) -> None:
     ctx.record(url=spec.url)
     verify: bool | str = str(ctx.path(spec.ca_bundle)) if spec.ca_bundle else spec.verify
     started = time.monotonic()
-    try:
-        response = requests.request(
-            spec.method, spec.url, headers=spec.headers, data=spec.body, json=spec.json,
-            timeout=(ctx.remaining(), ctx.remaining()), verify=verify,
-            allow_redirects=spec.follow_redirects, stream=True,
-        )
+    what = f"{spec.method} {spec.url}"
+    limit = format_duration(ctx.timeout)
+    with session_until(ctx.deadline) as (session, cutoff):
+        try:
+            response = session.request(
+                spec.method, spec.url, headers=spec.headers, data=spec.body, json=spec.json,
+                timeout=(ctx.remaining(), ctx.remaining()), verify=verify,
+                allow_redirects=spec.follow_redirects, stream=True,
+            )
+        except requests.RequestException as exc:
+            if cutoff.fired:
+                raise CheckFailed(f"{what}: no complete response headers after {limit}") from None
+            raise CheckFailed(f"{what}: {request_failure(exc, ctx.timeout)}") from None
         latency = time.monotonic() - started
         with response:
             content = bytearray()
-            while chunk := response.raw.read1(64 * 1024, decode_content=True):
-                content += chunk
-                if time.monotonic() > ctx.deadline:
-                    raise CheckFailed(f"timed out after {format_duration(ctx.timeout)} "
-                                      f"reading the body ({len(content)} bytes so far)")
-                if len(content) > MAX_BODY:
-                    break
-    except requests.RequestException as exc:
-        reason = request_failure(exc, ctx.timeout)
-        raise CheckFailed(f"{spec.method} {spec.url}: {reason}") from None
+            late = False
+            try:
+                while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                    content += chunk
+                    late = time.monotonic() > ctx.deadline
+                    if late or len(content) > MAX_BODY:
+                        break
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if not cutoff.fired:
+                    raise CheckFailed(f"{what}: {body_failure(exc)}") from None
+            if late or cutoff.fired:
+                raise CheckFailed(f"{what}: the body was not complete after {limit} "
+                                  f"({len(content)} bytes so far)")
     ctx.record(status=response.status_code, latency=format_duration(latency),
                bytes=len(content))
     if response.url != spec.url:

@@ -31,7 +31,8 @@ from pydantic_core import PydanticCustomError
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
-from ._net import request_failure
+from ..units import format_duration
+from ._net import request_failure, session_until
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,16 @@ class Prometheus:
 
 
 def _get(url: str, ctx: CheckContext, **params: str) -> Any:
-    try:
-        response = requests.get(url, params=params, timeout=ctx.remaining())
-    except requests.RequestException as exc:
-        raise CheckFailed(f"{url}: {request_failure(exc, ctx.timeout)}") from None
+    with session_until(ctx.deadline) as (session, cutoff):
+        try:
+            response = session.get(url, params=params, timeout=ctx.remaining())
+            failure = None
+        except requests.RequestException as exc:
+            failure = request_failure(exc, ctx.timeout)
+        if cutoff.fired:  # however the cut showed: an error, or a body cut short
+            failure = f"no complete response after {format_duration(ctx.timeout)}"
+    if failure is not None:
+        raise CheckFailed(f"{url}: {failure}")
     try:
         body = response.json()
     except (ValueError, json.JSONDecodeError):

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
+from ..units import format_duration
 
 INSTALL = "pip install 'pytest-deploycheck[sql]'"
 
@@ -55,7 +56,26 @@ class Sql:
             raise PydanticCustomError("deploycheck_invalid", "give equals or rows, not both")
 
 
-@check_type("sql", read_only=True)
+# the DB-API module of a URL's driver (postgresql+psycopg → psycopg), or of its dialect's
+# default driver (postgresql:// → psycopg2)
+_DEFAULT_DRIVERS = {"postgresql": "psycopg2", "sqlite": "sqlite3", "mysql": "MySQLdb",
+                    "mariadb": "MySQLdb", "mssql": "pyodbc", "oracle": "oracledb"}
+_DRIVER_MODULES = {"pysqlite": "sqlite3", "mysqldb": "MySQLdb"}
+
+
+def _imports(spec: Sql) -> tuple[str, ...]:
+    """What a check with ``spec`` imports: SQLAlchemy, the dialect and its driver, Alembic."""
+    dialect, _, driver = spec.url.split(":", 1)[0].lower().partition("+")
+    names = ["sqlalchemy", f"sqlalchemy.dialects.{dialect}"]
+    module = _DRIVER_MODULES.get(driver, driver) or _DEFAULT_DRIVERS.get(dialect)
+    if module:
+        names.append(module)
+    if spec.migrations is not None:
+        names += ["alembic.config", "alembic.runtime.migration", "alembic.script"]
+    return tuple(names)
+
+
+@check_type("sql", read_only=True, imports=_imports)
 def run(spec: Sql, ctx: CheckContext) -> None:
     """A database answers a query as expected; no Alembic migration is pending."""
     try:
@@ -71,7 +91,7 @@ def run(spec: Sql, ctx: CheckContext) -> None:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         url = url.set(database=str(ctx.path(url.database)))  # like every path: from the root
     args: dict[str, Any] = {}
-    if url.get_backend_name() == "postgresql":
+    if url.get_backend_name() == "postgresql":  # one attempt, within what is left
         args = {"connect_timeout": max(1, int(ctx.remaining()))}
     elif url.get_backend_name() == "sqlite":
         args = {"timeout": ctx.remaining()}
@@ -91,6 +111,8 @@ def run(spec: Sql, ctx: CheckContext) -> None:
         raise CheckFailed(f"the database driver {exc.name!r} is missing: {INSTALL}") from None
     except sqlalchemy.exc.DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "timeout expired" in reason:  # libpq's words for a server that never answered
+            reason = f"PostgreSQL did not answer within {format_duration(ctx.timeout)}"
         raise CheckFailed(f"{shown}: {reason}") from None
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise CheckFailed(f"{shown}: {str(exc).splitlines()[0]}") from None

@@ -53,7 +53,8 @@ class Websocket:
                                       f"url {self.url!r} must start with ws:// or wss://")
 
 
-@check_type("websocket", read_only=True)
+@check_type("websocket", read_only=True,
+            imports=("websockets.sync.client", "websockets.exceptions"))
 def run(spec: Websocket, ctx: CheckContext) -> None:
     """A websocket connects, answers as expected and stays connected."""
     try:

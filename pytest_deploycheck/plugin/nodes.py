@@ -160,8 +160,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     items = [i.case.item for i in session.items if isinstance(i, ChecklistItem)]
-    if items:  # mask what ${env:…} reads from the first report on
-        current.run_of(config).learn_secrets(items)
+    if items:  # secrets masked from the first report on, imports before the first probe
+        current.run_of(config).prepare(items, imports=not config.option.collectonly)
     if CATALOG in config.stash and not config.option.collectonly:
         # the checklists the run did not collect count for the gates too
         planned, broken = catalog(config).planned_elsewhere(options.layout(config).paths)

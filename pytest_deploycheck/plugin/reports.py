@@ -16,7 +16,6 @@ from .nodes import RECORD, ChecklistItem
 
 if TYPE_CHECKING:
     from ..record import ItemRecord
-    from ..secrets import Secrets
 
 
 def _record_of(item: ChecklistItem, report: pytest.TestReport) -> ItemRecord | None:
@@ -41,19 +40,13 @@ def pytest_configure(config: pytest.Config) -> None:
     """Hide secrets in log records: ``--log-cli-level`` prints them as they come and
     ``--log-file`` writes them, before any report could be redacted."""
     logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
-    if logging_plugin is None or not options.layout(config).in_use:
-        return
-    from ..secrets import LogFilter
+    if logging_plugin is not None and options.layout(config).in_use:
+        from ..secrets import LogFilter
 
-    def secrets() -> Secrets | None:
-        run = config.stash.get(current.RUN, None)
-        return run.secrets if run is not None else None
-
-    hide = LogFilter(secrets)
-    for name in ("log_cli_handler", "log_file_handler", "report_handler", "caplog_handler"):
-        handler = getattr(logging_plugin, name, None)
-        if handler is not None:
-            handler.addFilter(hide)
+        hide = LogFilter(lambda: getattr(config.stash.get(current.RUN, None), "secrets", None))
+        for name in ("log_cli_handler", "log_file_handler", "report_handler", "caplog_handler"):
+            if (handler := getattr(logging_plugin, name, None)) is not None:
+                handler.addFilter(hide)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -84,10 +84,9 @@ class RunLog:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
         if report.failed and nodeid.endswith((".yaml", ".yml")):
-            # once, however many xdist workers met it: the first mistake
-            lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
-            self.run.broken.setdefault(nodeid, lines[1] if len(lines) > 1 and lines[0].startswith(
-                "deploycheck:") else (lines or ["cannot be collected"])[-1])
+            from ..errors import first_mistake  # once, however many xdist workers met it
+
+            self.run.broken.setdefault(nodeid, first_mistake(str(report.longrepr)))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -110,9 +109,9 @@ class RunLog:
             run.stopped_early = (exitstatus == pytest.ExitCode.INTERRUPTED
                                  or self.finished_tests < expected)
             planned: dict[str, str] = self.config.stash.get(PLANNED, {})
+            unread: dict[str, str] = self.config.stash.get(UNREAD, {})
             run.expected.update(planned)  # under xdist, from the workers
-            for path, mistake in self.config.stash.get(UNREAD, {}).items():
-                run.broken.setdefault(path, mistake)
+            run.broken = {**run.broken, **{p: m for p, m in unread.items() if p not in run.broken}}
             run.selection = selection(self.config)
             from ..gates import fails
 

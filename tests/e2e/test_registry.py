@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from helpers.examples import QUEUE_CHECKS
-from helpers.project import Project
+from helpers.project import Project, one_item
 from pytest_deploycheck.errors import RegistryError
 from pytest_deploycheck.registry import REGISTRY, check_type
 
@@ -85,3 +85,37 @@ def other_http(spec: UrlSpec, ctx: object) -> None:
 def test_a_built_in_name_cannot_be_claimed_again() -> None:
     with pytest.raises(RegistryError, match="check type 'http' is defined twice: it is built in"):
         check_type("http", spec=UrlSpec)(other_http)
+
+
+SLOW_IMPORT = """
+    from dataclasses import dataclass
+
+    from pytest_deploycheck import check_type
+
+
+    @dataclass(frozen=True)
+    class Slow:
+        name: str
+
+
+    @check_type("slow_library", read_only=True, imports=("slow_library_module",))
+    def slow_library(spec: Slow, ctx: object) -> dict[str, str]:
+        import slow_library_module  # heavy, optional: imported when the check runs
+
+        return {"loaded": slow_library_module.NAME}
+    """
+
+
+@pytest.mark.parametrize("spread", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_what_a_check_imports_is_imported_before_its_clock_starts(
+    project: Project, spread: list[str]
+) -> None:
+    """A library that takes 1.5 s to import, for a check whose time limit is 300 ms: the
+    run imports it once, before any probe starts, and the check passes in time."""
+    project.pytester.makeini("[pytest]\npythonpath = .\n")
+    project.write("conftest.py", SLOW_IMPORT)
+    project.write("slow_library_module.py", "import time\ntime.sleep(1.5)\nNAME = 'slow'\n")
+    project.checklist(one_item("{slow_library: {name: x}}", extra="timeout: 300ms"))
+    result = project.run("-rA", *spread)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["loaded: slow"])

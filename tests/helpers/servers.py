@@ -10,7 +10,7 @@ import ssl
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -133,6 +133,69 @@ def serve(context: ssl.SSLContext | None = None) -> Iterator[LoopbackServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def fault_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
+    """http://127.0.0.1:PORT, a raw socket server that reads each request's head and then
+    lets ``behave`` answer (or not) on the socket: trickles, short bodies, resets."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            conn.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head and (chunk := conn.recv(4096)):
+                head += chunk
+            behave(conn)
+
+    def serve_forever() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def trickle(data: bytes, every: float = 0.9) -> Callable[[socket.socket], None]:
+    """A behaviour: send ``data`` one byte at a time, ``every`` seconds apart."""
+    def behave(conn: socket.socket) -> None:
+        for byte in data:
+            conn.sendall(bytes([byte]))
+            time.sleep(every)
+    return behave
+
+
+def reset(conn: socket.socket) -> None:
+    """Close with a TCP reset (RST) instead of an orderly FIN."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
 
 
 def closed_port() -> int:

@@ -86,3 +86,16 @@ def test_a_password_read_from_the_environment_is_masked_in_the_result(postgres: 
     result = fails("sql", {"url": url, "query": "select * from nope"},
                    '*: relation "nope" does not exist*', environ={"DB_PASSWORD": "canary-s3cr3t"})
     assert "canary-s3cr3t" not in f"{result.message} {result.evidence}"
+
+
+def test_the_driver_and_alembic_are_imported_before_the_clock_starts() -> None:
+    from pytest_deploycheck.checks.sql import Sql
+    from pytest_deploycheck.registry import REGISTRY
+
+    sql = REGISTRY.get("sql")
+    assert sql is not None
+    assert sql.modules(Sql("postgresql+psycopg://db/app", migrations="m")) == (
+        "sqlalchemy", "sqlalchemy.dialects.postgresql", "psycopg", "alembic.config",
+        "alembic.runtime.migration", "alembic.script")
+    assert sql.modules(Sql("sqlite:///app.db"))[-1] == "sqlite3"
+    assert sql.modules(Sql("postgresql://db/app"))[-1] == "psycopg2"

@@ -79,7 +79,7 @@ def test_a_secret_the_check_reads_is_masked_in_the_record(
     tmp_path: Path, items: dict[str, Item]
 ) -> None:
     run = run_in(tmp_path, TOKEN="canary-v4lue", PATH="/usr/bin:/bin")
-    run.learn_secrets(items.values())
+    run.prepare(items.values())
     record = run.record(case(items["token"]))
     assert record.status == "failed"
     assert "canary-v4lue" not in f"{record.message} {record.evidence}"
