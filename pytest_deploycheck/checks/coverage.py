@@ -10,8 +10,10 @@ enough of the code tested, in total and for the parts that matter most.
         paths: {"src/core/*": 95}         # optional: minimum per glob of file names
 
 Per-glob figures are computed from the lines of the matching files (a
-Cobertura ``<package>`` rate leaves out its subpackages). Evidence: ``total``,
-one entry per glob, ``files``.
+Cobertura ``<package>`` rate leaves out its subpackages). A report without per-line
+data is measured by its own totals (``lines-valid``, ``lines-covered``); one with
+nothing to measure fails, as does a glob whose files hold no lines. Evidence:
+``total``, one entry per glob, ``files``.
 """
 
 from __future__ import annotations
@@ -54,9 +56,19 @@ def _lines(root: ElementTree.Element) -> dict[str, tuple[int, int]]:
     return files
 
 
-def _percent(files: list[tuple[int, int]]) -> float:
+def _percent(files: list[tuple[int, int]]) -> float | None:
+    """Covered lines in percent; None when there are no lines to measure."""
     total = sum(t for t, _ in files)
-    return 100.0 * sum(c for _, c in files) / total if total else 100.0
+    return 100.0 * sum(c for _, c in files) / total if total else None
+
+
+def _totals(root: ElementTree.Element) -> tuple[int, int] | None:
+    """The report's own totals (``lines-valid``, ``lines-covered``), if it gives them."""
+    try:
+        valid, covered = int(root.get("lines-valid", "")), int(root.get("lines-covered", ""))
+    except ValueError:
+        return None
+    return (valid, covered) if 0 <= covered <= valid else None
 
 
 @check_type("coverage", read_only=True)
@@ -73,6 +85,13 @@ def run(spec: Coverage, ctx: CheckContext) -> None:
         raise CheckFailed(f"{spec.report} is not a Cobertura report (root <{root.tag}>)")
     files = _lines(root)
     total = _percent(list(files.values()))
+    totals = _totals(root)
+    if total is None and totals is not None:  # no per-line data: the report's own figures
+        total = _percent([totals])
+        ctx.record(source="the report's totals (no per-line data)")
+    if total is None:
+        raise CheckFailed(f"{spec.report} has no line data: nothing to measure (lines-valid "
+                          f"{root.get('lines-valid', 'missing')}, {len(files)} files)")
     ctx.record(total=f"{total:.1f}%", files=len(files))
     problems = []
     if spec.min_percent is not None and total < spec.min_percent:
@@ -84,6 +103,10 @@ def run(spec: Coverage, ctx: CheckContext) -> None:
             continue
         share = _percent(matched)
         plural = "s" if len(matched) != 1 else ""
+        if share is None:
+            problems.append(f"the {len(matched)} file{plural} matching {pattern!r} hold no "
+                            "line data")
+            continue
         ctx.record(**{pattern: f"{share:.1f}% of {len(matched)} file{plural}"})
         if share < minimum:
             problems.append(f"{pattern} {share:.1f}% < {minimum:g}%")

@@ -33,7 +33,7 @@ from ..units import Regex
 @dataclass(frozen=True)
 class Junit:
     path: str
-    min_tests: Annotated[int, Field(ge=0)] = 1
+    min_tests: Annotated[int, Field(ge=1)] = 1  # no tests at all never passes
     name: Regex | None = None
 
 

@@ -12,8 +12,9 @@
 
 ``since`` reads the ISO 8601 time at the start of a line (``2026-11-23T10:00:00Z``,
 ``2026-11-23 10:00:00,123``, optionally in brackets); a line without one belongs to the
-line above it. Times without a zone are taken as local time. Evidence: ``lines``,
-``matches``, and the first matching lines.
+line above it. Times without a zone are taken as local time. Logs without a line, or
+(with ``since``) without a line that carries a time, fail: they prove nothing. Evidence:
+``lines``, ``matches``, and the first matching lines.
 """
 
 from __future__ import annotations
@@ -105,20 +106,28 @@ def run(spec: Logs, ctx: CheckContext) -> None:
     """No log line matches a pattern (since a time, or in the last N lines)."""
     regex = re.compile(spec.pattern)
     cutoff = time.time() - spec.since if spec.since is not None else None
-    scanned = 0
+    read = scanned = stamped = 0
     hits: list[str] = []
     for name, lines in _sources(spec, ctx):
         chosen: Iterable[str] = deque(lines, maxlen=spec.last_lines) if spec.last_lines else lines
         stamp: float | None = None
         for number, line in enumerate(chosen, start=1):
+            read += 1
             if cutoff is not None:
-                stamp = _stamp(line) or stamp
+                found = _stamp(line)
+                stamped += found is not None
+                stamp = found or stamp
                 if stamp is None or stamp < cutoff:
                     continue
             scanned += 1
             if regex.search(line):
                 hits.append(f"{name.rsplit('/', 1)[-1]}:{number}: {line.strip()[:160]}")
     ctx.record(lines=scanned, matches=len(hits))
+    if not read:  # an empty log proves nothing: the app may not be logging at all
+        raise CheckFailed("expected log lines to check, found none (the logs are empty)")
+    if cutoff is not None and not stamped:
+        raise CheckFailed(f"no line of the {read} read starts with a time 'since' can read "
+                          "(ISO 8601, such as 2026-11-23T10:00:00Z)")
     for n, hit in enumerate(hits[:FIRST_HITS], start=1):
         ctx.record(**{f"match {n}": hit})
     if hits:

@@ -15,7 +15,9 @@ rules loaded, scrape targets up, Alertmanager ready with its receivers.
         alertmanager: "http://alertmanager:9093"  # optional: ready, with receivers …
         receivers: [oncall]                     # … including these
 
-Evidence: ``value``, ``rules``, ``targets``, ``receivers``.
+A query that returns several series holds every one of them to ``min``, ``max`` and
+``equals``; one that returns none fails. Give at least one thing to check. Evidence:
+``value``, ``series``, ``rules``, ``targets``, ``receivers``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class Prometheus:
             raise PydanticCustomError("deploycheck_invalid", "min, max and equals need a query")
         if self.receivers and self.alertmanager is None:
             raise PydanticCustomError("deploycheck_invalid", "receivers need alertmanager")
+        if self.query is None and not self.rules and not self.targets_up and (
+                self.alertmanager is None):
+            raise PydanticCustomError("deploycheck_invalid", "give something to check: a "
+                                      "query, rules, targets_up or alertmanager")
 
 
 def _get(url: str, ctx: CheckContext, **params: str) -> Any:
@@ -83,26 +89,35 @@ def _query(spec: Prometheus, ctx: CheckContext) -> None:
     data = _get(f"{spec.url.rstrip('/')}/api/v1/query", ctx, query=spec.query).get("data", {})
     results = data.get("result")
     if data.get("resultType") == "scalar":
-        values = [float(results[1])]
+        series = [("", float(results[1]))]
     elif isinstance(results, list):
-        values = [float(r["value"][1]) for r in results if "value" in r]
+        series = [(_labels(r.get("metric", {})), float(r["value"][1]))
+                  for r in results if "value" in r]
     else:
         raise CheckFailed(f"unexpected answer to {spec.query!r}: {str(data)[:80]}")
-    if not values:
+    if not series:
         raise CheckFailed(f"{spec.query!r} returned no series (is the data flowing?)")
-    value = values[0]
-    ctx.record(value=str(value) if math.isnan(value) else value, series=len(values))
-    if math.isnan(value) and (spec.min is not None or spec.max is not None
-                              or spec.equals is not None):
-        # NaN compares false with everything: it would pass min and max unseen
-        raise CheckFailed(f"{spec.query!r} is NaN, not a number to compare (no samples in "
-                          "its range yet, or a division by zero?)")
-    if spec.equals is not None and value != spec.equals:
-        raise CheckFailed(f"expected {spec.query} == {spec.equals:g}, got {value:g}")
-    if spec.min is not None and value < spec.min:
-        raise CheckFailed(f"expected {spec.query} >= {spec.min:g}, got {value:g}")
-    if spec.max is not None and value > spec.max:
-        raise CheckFailed(f"expected {spec.query} <= {spec.max:g}, got {value:g}")
+    value = series[0][1]
+    ctx.record(value=str(value) if math.isnan(value) else value, series=len(series))
+    if spec.min is None and spec.max is None and spec.equals is None:
+        return
+    for labels, value in series:  # every series: one of them down must not pass unseen
+        where = f"{spec.query}{labels}" if len(series) > 1 else spec.query
+        if math.isnan(value):  # NaN compares false with everything: min and max unseen
+            raise CheckFailed(f"{where!r} is NaN, not a number to compare (no samples in "
+                              "its range yet, or a division by zero?)")
+        if spec.equals is not None and value != spec.equals:
+            raise CheckFailed(f"expected {where} == {spec.equals:g}, got {value:g}")
+        if spec.min is not None and value < spec.min:
+            raise CheckFailed(f"expected {where} >= {spec.min:g}, got {value:g}")
+        if spec.max is not None and value > spec.max:
+            raise CheckFailed(f"expected {where} <= {spec.max:g}, got {value:g}")
+
+
+def _labels(metric: dict[str, str]) -> str:
+    """``{instance="web-2", job="api"}`` (the name left out: the query says it)."""
+    pairs = [f'{k}="{v}"' for k, v in sorted(metric.items()) if k != "__name__"]
+    return "{" + ", ".join(pairs) + "}" if pairs else ""
 
 
 @check_type("prometheus", read_only=True)

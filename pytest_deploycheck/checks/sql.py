@@ -14,16 +14,19 @@ is pending (needs ``pip install 'pytest-deploycheck[sql]'``).
         migrations: migrations    # optional: Alembic script directory; fails if the
                                   # database is not at the scripts' head revision(s)
 
-Without ``query`` and ``migrations`` the check only connects (``select 1``). Any
-SQLAlchemy URL works; SQLite needs no server (a relative file starts at the project
-root). Evidence: ``result``, ``rows``, ``revision``, ``heads``; the password in the URL
-is never shown.
+Without ``query`` and ``migrations`` the check only connects (``select 1``); a query
+without ``equals``, ``min``, ``max`` or ``rows`` must return a row (``rows: []`` expects
+none). Any SQLAlchemy URL works; SQLite needs no server (a relative file starts at the
+project root, and must exist: connecting would create an empty database). Evidence:
+``result``, ``rows``, ``revision``, ``heads``; the password in the URL is never shown.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -89,7 +92,10 @@ def run(spec: Sql, ctx: CheckContext) -> None:
     shown = url.render_as_string(hide_password=True)
     ctx.record(database=shown)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        url = url.set(database=str(ctx.path(url.database)))  # like every path: from the root
+        path = ctx.path(url.database)  # like every path: from the root
+        if not path.is_file():  # SQLite would create it, empty, and "select 1" would pass
+            raise CheckFailed(f"{shown}: no database file at {url.database}")
+        url = url.set(database=str(path))
     args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":  # one attempt, within what is left
         args = {"connect_timeout": max(1, int(ctx.remaining()))}
@@ -127,9 +133,10 @@ def _query(spec: Sql, rows: Sequence[Any], ctx: CheckContext) -> None:
         if table != spec.rows:
             raise CheckFailed(f"expected rows {spec.rows!r}, got {table[:5]!r}")
         return
-    if spec.equals is None and spec.min is None and spec.max is None:
-        return
     if not table or not table[0]:
+        if spec.equals is None and spec.min is None and spec.max is None:
+            raise CheckFailed("expected the query to return a row, it returned none (rows: [] "
+                              "expects none)")
         raise CheckFailed("expected a value, the query returned no rows")
     value = table[0][0]
     ctx.record(result=str(value))
@@ -140,9 +147,9 @@ def _query(spec: Sql, rows: Sequence[Any], ctx: CheckContext) -> None:
     for bound, ok in checks:
         if bound is None:
             continue
-        if not isinstance(value, int | float):
+        if not isinstance(value, int | float | Decimal) or math.isnan(value):
             raise CheckFailed(f"expected a number to compare with {bound:g}, got {value!r}")
-        if not ok(value, bound):
+        if not ok(float(value), bound):
             side = "at least" if bound is spec.min else "at most"
             raise CheckFailed(f"expected {side} {bound:g}, the query returned {value!r}")
 

@@ -57,3 +57,29 @@ def test_a_command_output_is_searched(tmp_path: Path) -> None:
 def test_no_matching_file_fails_saying_so(tmp_path: Path) -> None:
     fails("logs", {"files": ["logs/*.log"], "pattern": "x"}, "no log file matches logs/*.log",
           root=tmp_path)
+
+
+def test_empty_logs_prove_nothing_and_fail(tmp_path: Path) -> None:
+    (tmp_path / "app.log").write_text("")
+    fails("logs", {"files": ["app.log"], "pattern": "CRITICAL"},
+          "expected log lines to check, found none (the logs are empty)", root=tmp_path)
+    fails("logs", {"command": ["true"], "pattern": "CRITICAL"},
+          "expected log lines to check, found none (the logs are empty)", root=tmp_path)
+
+
+def test_since_fails_when_no_line_carries_a_time(tmp_path: Path) -> None:
+    (tmp_path / "app.log").write_text("Dec 02 10:00:01 app started\nDec 02 10:00:02 ok\n")
+    fails("logs", {"files": ["app.log"], "pattern": "CRITICAL", "since": "1h"},
+          "no line of the 2 read starts with a time 'since' can read (ISO 8601, such as "
+          "2026-11-23T10:00:00Z)", root=tmp_path)
+
+
+def test_a_quiet_hour_passes_with_no_line_scanned(logs: Path) -> None:
+    shows(passes("logs", {"files": ["logs/app-1.log"], "pattern": "CRITICAL", "since": "1h"},
+                 root=logs), lines="0")
+
+
+def test_a_device_is_not_a_log(tmp_path: Path) -> None:
+    (tmp_path / "app.log").symlink_to("/dev/zero")
+    fails("logs", {"files": ["app.log"], "pattern": "x"},
+          "cannot read */app.log: not a regular file (a character device)", root=tmp_path)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpers.checks import fails, passes, shows
+from pytest_deploycheck.errors import ChecklistError
+from pytest_deploycheck.testing import run_check
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +117,43 @@ def test_junit_name_counts_only_the_tests_it_matches(sample: Path) -> None:
           "expected no failures or errors, found 1 failed*", root=sample)
     fails("junit", {"path": "reports/unit.xml", "name": "circuit_breaker"},
           "expected at least 1 tests matching 'circuit_breaker' (of 2), found 0", root=sample)
+
+
+def test_a_cobertura_report_without_line_data_is_measured_by_its_totals(tmp_path: Path) -> None:
+    (tmp_path / "coverage.xml").write_text(
+        '<coverage lines-valid="100" lines-covered="70" line-rate="0.7"><packages/></coverage>')
+    result = fails("coverage", {"report": "coverage.xml", "min_percent": 80},
+                   "expected more coverage: total 70.0% < 80%", root=tmp_path)
+    shows(result, total="70.0%", files="0", source="the report's totals (no per-line data)")
+
+
+@pytest.mark.parametrize("report", [
+    '<coverage line-rate="1"><packages/></coverage>',
+    '<coverage lines-valid="0" lines-covered="0"><packages/></coverage>',
+    '<coverage><packages><package><classes><class filename="a.py"><lines/></class></classes>'
+    "</package></packages></coverage>",
+], ids=["no totals", "zero lines", "files without lines"])
+def test_a_coverage_report_with_nothing_to_measure_never_passes(
+    tmp_path: Path, report: str
+) -> None:
+    (tmp_path / "coverage.xml").write_text(report)
+    fails("coverage", {"report": "coverage.xml", "min_percent": 0},
+          "coverage.xml has no line data: nothing to measure (lines-valid *)", root=tmp_path)
+
+
+def test_a_glob_whose_files_hold_no_lines_fails(sample: Path, tmp_path: Path) -> None:
+    text = (sample / "coverage.xml").read_text()
+    (tmp_path / "coverage.xml").write_text(text.replace(
+        "</classes>", '<class filename="gen/empty.py"><lines/></class></classes>', 1))
+    fails("coverage", {"report": "coverage.xml", "paths": {"gen/*": 50}},
+          "expected more coverage: the 1 file matching 'gen/*' hold no line data",
+          root=tmp_path)
+
+
+def test_junit_without_test_cases_never_passes(tmp_path: Path) -> None:
+    (tmp_path / "empty.xml").write_text('<testsuites><testsuite name="none" tests="0"/>'
+                                        "</testsuites>")
+    fails("junit", {"path": "empty.xml"}, "expected at least 1 tests, found 0", root=tmp_path)
+    with pytest.raises(ChecklistError, match="field 'min_tests': expected a number of at "
+                                             "least 1, got the number 0"):
+        run_check("junit", {"path": "empty.xml", "min_tests": 0}, root=tmp_path)

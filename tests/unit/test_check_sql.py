@@ -99,3 +99,17 @@ def test_the_driver_and_alembic_are_imported_before_the_clock_starts() -> None:
         "alembic.runtime.migration", "alembic.script")
     assert sql.modules(Sql("sqlite:///app.db"))[-1] == "sqlite3"
     assert sql.modules(Sql("postgresql://db/app"))[-1] == "psycopg2"
+
+
+def test_a_query_without_expectations_must_return_a_row(db: Path) -> None:
+    fails("sql", {"url": URL, "query": "select * from orders where qty > 100"},
+          "expected the query to return a row, it returned none (rows: [] expects none)",
+          root=db)
+    passes("sql", {"url": URL, "query": "select * from orders where qty > 100", "rows": []},
+           root=db)
+
+
+def test_a_missing_sqlite_file_fails_instead_of_being_created(tmp_path: Path) -> None:
+    fails("sql", {"url": "sqlite:///nope.db", "query": "select 1", "equals": 1},
+          "sqlite:///nope.db: no database file at nope.db", root=tmp_path)
+    assert not (tmp_path / "nope.db").exists()
