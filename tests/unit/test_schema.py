@@ -132,3 +132,45 @@ def test_deploycheck_schema_writes_a_file(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(target.read_text())["title"] == "pytest-deploycheck checklist"
+
+
+def repository_checklists() -> list[Path]:
+    """Every checklist file of this repository (not the virtualenv's, nor build output)."""
+    return sorted(p for pattern in ("*.yaml", "*.yml") for p in ROOT.rglob(pattern)
+                  if not any(part.startswith(".") or part in ("build", "node_modules")
+                             for part in p.relative_to(ROOT).parts)
+                  and CHECKLIST_KEY.search(p.read_text(encoding="utf-8", errors="replace")))
+
+
+def check_jsonschema(schema: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema, the tool behind the common pre-commit hook: formats checked."""
+    return subprocess.run([str(Path(sys.executable).with_name("check-jsonschema")),
+                           "--schemafile", str(schema), *map(str, files)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_check_jsonschema_accepts_every_checklist_of_the_repository(tmp_path: Path) -> None:
+    schema = tmp_path / "checklist.schema.json"
+    schema.write_text(json.dumps(checklist_schema()))
+    files = repository_checklists()
+    assert {f.relative_to(ROOT).as_posix() for f in files} >= {
+        "checks/production.yaml", "checks/backtesting.yaml"}
+    done = check_jsonschema(schema, *files)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # what the schema cannot check (a Python regex, a variable in it) it accepts, as
+    # collection does; what is plainly wrong it still refuses
+    (tmp_path / "ok.yaml").write_text(textwrap.dedent(ALL_KINDS) + textwrap.indent(
+        textwrap.dedent("""\
+            - id: extra
+              title: Extra
+              items:
+                - id: log
+                  title: Log
+                  check: {file: {path: x.log, matches: "(?i)^release ${release}$"}}
+            """), "  "))
+    assert check_jsonschema(schema, tmp_path / "ok.yaml").returncode == 0
+    (tmp_path / "bad.yaml").write_text((tmp_path / "ok.yaml").read_text().replace(
+        "timeout: 5s", "timeout: soon"))
+    refused = check_jsonschema(schema, tmp_path / "bad.yaml")
+    assert refused.returncode == 1
+    assert "timeout" in refused.stdout
