@@ -165,3 +165,5 @@ class Result:
     signoffs: tuple[SignOff, ...] = ()
     awaiting: tuple[str, ...] = ()
     invalid: bool = False  # an entry that is not authentic claims to sign the item off
+    # the warnings the check raised (warnings.WarningMessage), for the item to re-raise
+    warnings: tuple[Any, ...] = ()

@@ -33,6 +33,7 @@ import importlib
 import pkgutil
 import threading
 import typing
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -143,15 +144,18 @@ REGISTRY = Registry()
 
 def preload(checks: Iterable[tuple[str, Any]]) -> None:
     """Import, once, the modules that checks of these (type, spec) pairs import when they
-    run (see ``check_type(imports=…)``); a missing one is the check's to report."""
+    run (see ``check_type(imports=…)``); a missing one is the check's to report. What the
+    libraries warn of as they load is their own business, not the run's."""
     names: set[str] = set()
     for name, spec in checks:
         found = REGISTRY.get(name)
         if found is not None:
             names.update(found.modules(spec))
-    for module in sorted(names):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
+    with warnings.catch_warnings():  # before any probe thread starts
+        warnings.simplefilter("ignore")
+        for module in sorted(names):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
 
 
 def check_type(
@@ -167,7 +171,9 @@ def check_type(
     target hosts (``on:``): ``ctx.host`` is then the host to probe. ``imports``
     names the modules the run function imports itself (heavy, optional libraries),
     or a function of the spec that does: a run imports them once, before the first
-    probe's clock starts, so that no probe spends its time limit importing.
+    probe's clock starts, so that no probe spends its time limit importing; and the
+    warnings raised inside those libraries (their deprecations, their internals) stay
+    out of the run's warnings — the check's own still reach its item.
     """
 
     def decorate(run: F) -> F:

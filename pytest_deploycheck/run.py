@@ -25,7 +25,7 @@ from .outcome import STOPS_RUNBOOK, blocked_message, status_of
 from .project import Settings
 from .record import ItemRecord, RunRecord, file_digest
 from .registry import preload
-from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
+from .runner import DEFAULT_CONCURRENCY, Prober, RunContext, raise_again
 from .secrets import Secrets
 
 
@@ -118,6 +118,7 @@ class Run:
             result = self.prober.result(case.nodeid, item, case.host)
         waiver = self.signoffs.waiver(item) if not result.passed and item.check else None
         status, message = status_of(result, waiver)
+        raise_again(result.warnings, self.secrets.redact)  # the item's own, in its turn
         return self._made(case, status, message, result, waiver)
 
     def skipped(self, case: Case, reason: str) -> ItemRecord:

@@ -9,15 +9,19 @@ lane of their own; :func:`wait` gives up on a probe that overruns its time limit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .context import CheckContext
 from .errors import CheckFailed, EvidenceValue
@@ -52,10 +56,22 @@ def _plain(value: object) -> EvidenceValue:
 def run_check(call: CheckCall, run: RunContext, *, timeout: float, retry: Retry | None = None,
               host: HostRef | None = None) -> Result:
     """Run the check ``call`` (on ``host``), each attempt within ``timeout`` seconds,
-    polling per ``retry``, and say what was found (not yet redacted)."""
-    started = time.monotonic()
+    polling per ``retry``, and say what was found (not yet redacted) — with the warnings
+    the check raised on this thread, those of the libraries it imports left out."""
     check_type = REGISTRY.get(call.type)
     assert check_type is not None, f"check type {call.type} vanished after collection"
+    with caught() as found:
+        result = _run_check(call, run, timeout, retry, host)
+    own = _libraries(check_type.modules(call.spec))
+    kept = tuple(w for w in found if not (own and str(w.filename).startswith(own)))
+    return replace(result, warnings=kept) if kept else result
+
+
+def _run_check(call: CheckCall, run: RunContext, timeout: float, retry: Retry | None,
+               host: HostRef | None) -> Result:
+    started = time.monotonic()
+    check_type = REGISTRY.get(call.type)
+    assert check_type is not None
     spec = call.spec
     if call.uses_env:
         try:
@@ -104,6 +120,67 @@ def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[bool, str]:
     if returned:
         ctx.evidence.update(returned)
     return True, ""
+
+
+# -- the warnings a check raises ------------------------------------------------------
+#
+# Warnings go to whatever item is current on the main thread; a probe runs on a thread of
+# its own, often while another item reports. So each check's warnings are caught on the
+# thread that runs it (CPython's hook, warnings._showwarnmsg, sees every warning shown) and
+# handed to its item, which raises them again in its own turn.
+
+_sink = threading.local()
+_show = warnings._showwarnmsg  # type: ignore[attr-defined]
+
+
+def _route(message: warnings.WarningMessage) -> None:
+    found: list[warnings.WarningMessage] | None = getattr(_sink, "found", None)
+    if found is None:
+        _show(message)
+    else:
+        found.append(message)
+
+
+if not getattr(warnings._showwarnmsg, "deploycheck", False):  # type: ignore[attr-defined]
+    _route.deploycheck = True  # type: ignore[attr-defined]
+    warnings._showwarnmsg = _route  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def caught() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings shown on this thread while in the block, instead of shown."""
+    outer = getattr(_sink, "found", None)
+    found: list[warnings.WarningMessage] = []
+    _sink.found = found
+    try:
+        yield found
+    finally:
+        _sink.found = outer
+
+
+def _libraries(modules: Iterable[str]) -> tuple[str, ...]:
+    """Where the packages of ``modules`` live (imported ones): a warning raised there is
+    the library speaking of its own internals, nothing a checklist's author can act on."""
+    found = []
+    for name in modules:
+        module = sys.modules.get(name.partition(".")[0])
+        where = getattr(module, "__file__", None)
+        if where:  # a package's directory, or a lone module's file
+            found.append(os.path.dirname(where) + os.sep if hasattr(module, "__path__")
+                         else where)
+    return tuple(found)
+
+
+def raise_again(found: Iterable[Any], redact: Any = str) -> None:
+    """Raise the warnings a check raised (``Result.warnings``) again, in the calling
+    thread, their text redacted: the item reporting them is the one that raised them."""
+    for message in found:
+        text = redact(str(message.message))
+        try:
+            warning = message.category(text)
+        except Exception:  # a category that takes other arguments
+            warning = Warning(text)
+        warnings.warn_explicit(warning, message.category, message.filename, message.lineno)
 
 
 # -- running probes on worker threads ------------------------------------------

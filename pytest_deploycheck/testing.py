@@ -28,7 +28,7 @@ from .hosts.targets import Targets
 from .model import DEFAULT_TIMEOUT, CheckCall, Result
 from .problems import dotted, problems_from, spec_keys, suggest
 from .registry import REGISTRY, preload
-from .runner import RunContext
+from .runner import RunContext, raise_again
 from .runner import run_check as _run
 from .secrets import Secrets
 from .variables import Scalar, UnknownVariable, env_names, expand_all, mentions_run_time
@@ -96,4 +96,5 @@ def run_check(type_name: str, spec: Mapping[str, Any] | None = None, *,
         result = _run(call, context, timeout=timeout, host=target)
     finally:
         targets.close()
+    raise_again(result.warnings, secrets.redact)  # here, as an item raises them in its turn
     return secrets.redact_result(result)
