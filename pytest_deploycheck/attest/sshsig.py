@@ -22,7 +22,6 @@ checked and no byte may follow a structure. Each refusal raises
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -161,7 +160,7 @@ class PublicKey:
             raise SignatureError("expected 'TYPE BASE64' for a public key")
         try:
             blob = base64.b64decode(parts[1], validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a character that is not ASCII at all
             raise SignatureError("the public key is not valid base64") from None
         key = cls.from_blob(blob)
         if key.type != parts[0]:
@@ -197,7 +196,7 @@ def dearmor(text: str) -> bytes:
     body = "".join(lines[1:-1])
     try:
         return base64.b64decode(body, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character that is not ASCII at all
         raise SignatureError("the signature's base64 is invalid (truncated?)") from None
 
 

@@ -6,6 +6,7 @@ Signatures are made by the real ssh-keygen; every attack ends in its own reason.
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -286,3 +287,21 @@ def test_a_key_whose_pattern_names_many_principals_counts_once(keydir: Path) -> 
     assert decision.message == "needs 2 approvals by sec, ops, has 1 of 2"
     assert not decide(Attest(("sec", "ops"), 2, (("sec", 1), ("ops", 1))), [zed1, zed2],
                       BINDING).passed
+
+
+def test_no_mutation_of_a_signed_entry_is_valid(keydir: Path, trust: Trust) -> None:
+    """The attack matrix, bounded: 300 seeded single-character edits of the statement and
+    of the signature's armor; each is refused with a one-line reason, never a crash."""
+    good = entry(keydir, render(statement()))
+    assert store.verify_entry(good, trust, NOW).valid
+    rng = random.Random(2026)
+    alphabet = "AZaz09+/=:-_ \n\"'#!@é\x00"
+    for n in range(300):
+        field = "signature" if n % 2 else "statement"
+        text = getattr(good, field)
+        at = rng.randrange(len(text))
+        changed = text[:at] + rng.choice(alphabet.replace(text[at], "")) + text[at + 1:]
+        verdict = store.verify_entry(dataclasses.replace(good, **{field: changed}), trust, NOW)
+        assert not verdict.valid, (field, at, changed[max(0, at - 20):at + 20])
+        assert verdict.error, (field, at)
+        assert "\n" not in verdict.error, (field, at, verdict.error)
