@@ -109,34 +109,19 @@ def _validate_size(value: Any) -> int:
         raise PydanticCustomError("deploycheck_expected", SIZE_HELP) from None
 
 
-Duration = Annotated[
-    float,
-    PlainValidator(_validate_duration),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
-                {"type": "string", "pattern": _DURATION.pattern},
-            ],
-            "description": "seconds, or " + DURATION_HELP,
-        }
-    ),
-]
+def _seconds_schema(number: dict[str, Any], help_text: str) -> WithJsonSchema:
+    """A number of seconds within ``number``'s bounds, or text like ``1m30s``."""
+    return WithJsonSchema({"anyOf": [{"type": "number", **number},
+                                     {"type": "string", "pattern": _DURATION.pattern}],
+                           "description": "seconds, or " + help_text})
+
+
+Duration = Annotated[float, PlainValidator(_validate_duration),
+                     _seconds_schema({"minimum": 0, "maximum": MAX_DURATION}, DURATION_HELP)]
 """A duration in seconds; YAML may say ``500ms``, ``10s``, ``2m``, ``1h``, ``1d``."""
 
-Timeout = Annotated[
-    float,
-    PlainValidator(_validate_timeout),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT},
-                {"type": "string", "pattern": _DURATION.pattern},
-            ],
-            "description": "seconds, or " + TIMEOUT_HELP,
-        }
-    ),
-]
+Timeout = Annotated[float, PlainValidator(_validate_timeout),
+                    _seconds_schema({"exclusiveMinimum": 0, "maximum": MAX_TIMEOUT}, TIMEOUT_HELP)]
 """A time limit in seconds, more than 0 and at most a day (``500ms``, ``10s``, ``2m``)."""
 
 Size = Annotated[

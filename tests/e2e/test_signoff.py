@@ -95,9 +95,20 @@ def test_editing_the_item_after_signing_invalidates_the_sign_off(
 def test_a_tampered_statement_fails_naming_the_entry(signed: Project, keydir: Path) -> None:
     signed.write("checks/attestations/a.yaml",
                  sign(signed, keydir, "security-signoff").replace("Reviewed.", "Reviewed!"))
-    result = signed.run("-k", "security-signoff", "-rA", "-v")
+    result = signed.run("-k", "security-signoff", "-rA", "-v", "--deploycheck-json=run.json",
+                        "--deploycheck-markdown=run.md", "--html=report.html",
+                        "--self-contained-html", "--junitxml=junit.xml")
     assert_clean(result)
     result.assert_outcomes(failed=1, deselected=1)
+    (item,) = json.loads((signed.path / "run.json").read_text())["items"]
+    assert item["outcome"] == "invalid"
+    assert item["message"].startswith("invalid sign-off for security-signoff: an entry")
+    assert "| ☐ invalid sign-off | invalid sign-off for security-signoff" in (
+        signed.path / "run.md").read_text()
+    assert "INVALID SIGN-OFF&lt;/span&gt; production::security-signoff" in (
+        signed.path / "report.html").read_text()
+    assert 'message="invalid sign-off for security-signoff' in (
+        signed.path / "junit.xml").read_text()
     result.stdout.fnmatch_lines([
         "*::security-signoff INVALID SIGN-OFF*",
         "invalid sign-off for security-signoff: an entry claiming it is not authentic: the "

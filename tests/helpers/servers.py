@@ -136,9 +136,10 @@ def serve(context: ssl.SSLContext | None = None) -> Iterator[LoopbackServer]:
 
 
 @contextmanager
-def fault_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
-    """http://127.0.0.1:PORT, a raw socket server that reads each request's head and then
-    lets ``behave`` answer (or not) on the socket: trickles, short bodies, resets."""
+def accepting(handle: Callable[[socket.socket], None], *,
+              threaded: bool = True) -> Iterator[int]:
+    """A loopback listener that hands each connection to ``handle`` (on a thread of its
+    own, or one after the other), closing it afterwards; yields its port."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -147,11 +148,7 @@ def fault_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
 
     def answer(conn: socket.socket) -> None:
         with contextlib.suppress(OSError), conn:
-            conn.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head and (chunk := conn.recv(4096)):
-                head += chunk
-            behave(conn)
+            handle(conn)
 
     def serve_forever() -> None:
         while not stop.is_set():
@@ -159,16 +156,34 @@ def fault_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+            if threaded:
+                threading.Thread(target=answer, args=(conn,), daemon=True).start()
+            else:
+                answer(conn)
 
     thread = threading.Thread(target=serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield listener.getsockname()[1]
     finally:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+@contextmanager
+def fault_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
+    """http://127.0.0.1:PORT, a raw socket server that reads each request's head and then
+    lets ``behave`` answer (or not) on the socket: trickles, short bodies, resets."""
+    def answer(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        head = b""
+        while b"\r\n\r\n" not in head and (chunk := conn.recv(4096)):
+            head += chunk
+        behave(conn)
+
+    with accepting(answer) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def trickle(data: bytes, every: float = 0.9) -> Callable[[socket.socket], None]:
@@ -209,35 +224,13 @@ def closed_port() -> int:
 @contextmanager
 def tls_server(context: ssl.SSLContext) -> Iterator[int]:
     """A loopback TLS server that completes handshakes and hangs up; yields its port."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    stop = threading.Event()
+    def handshake(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)  # wait for the client to hang up
 
-    def serve_forever() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            try:
-                conn.settimeout(5)
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)  # wait for the client to hang up
-            except OSError:
-                pass
-            finally:
-                conn.close()
-
-    thread = threading.Thread(target=serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
+    with accepting(handshake, threaded=False) as port:
+        yield port
 
 
 @contextmanager
