@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import inputs
 from .errors import ChecklistError
 from .yamlsrc import load
 
@@ -15,8 +16,8 @@ def ordered_sections(path: Path) -> frozenset[str]:
     """Ids of the ordered sections of the checklist at ``path`` (none if unreadable:
     such a file does not collect either)."""
     try:
-        data = load(path.read_text(encoding="utf-8"), str(path), full=False).data
-    except (OSError, UnicodeDecodeError, ChecklistError):
+        data = load(inputs.read_text(path), str(path), full=False).data
+    except (inputs.Unreadable, ChecklistError):
         return frozenset()
     sections = data.get("sections") if isinstance(data, dict) else None
     if not isinstance(sections, list):

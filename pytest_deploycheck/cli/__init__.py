@@ -62,14 +62,14 @@ def _import(args: argparse.Namespace) -> int:
     sign-off tables) into checklist YAML: one manual item per line, sections from the
     headings, phases guessed from them, a commented check template where the wording
     names something a check type probes."""
+    from .. import inputs
     from ..importer import import_markdown, slug
 
     source = Path(args.file)
     try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"deploycheck import: cannot read {source}: "
-              f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        text = inputs.read_text(source)
+    except inputs.Unreadable as exc:
+        print(f"deploycheck import: cannot read {source}: {exc}", file=sys.stderr)
         return 1
     checklist_id = args.id or slug(source.stem)
     yaml_text, count, roles = import_markdown(text, checklist_id, source.name)
