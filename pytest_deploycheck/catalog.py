@@ -15,6 +15,7 @@ from .hosts.groups import HostGroup, HostRef, expand, hosts_of
 from .loader import load_checklist
 from .model import Checklist, Item
 from .project import Settings
+from .record import ItemRecord
 
 # a checklist that lost its ``checklist:`` key still has its sections
 _SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
@@ -132,12 +133,13 @@ class Catalog:
             raise self._groups
         return hosts_of(self._groups, item.on)
 
-    def planned(self, checklist: Checklist) -> dict[str, str]:
-        """``checklist::item`` (``…[host]``) → phase, for every item of ``checklist`` that
-        applies in this run's environment, one per host for an item with ``on:``: what the
-        phases' gates wait for, whether a run selects them or not."""
+    def planned(self, checklist: Checklist) -> dict[str, ItemRecord]:
+        """``checklist::item`` (``…[host]``) → the item's record before it runs
+        (``not_run``), for every item of ``checklist`` that applies in this run's
+        environment, one per host for an item with ``on:``: what the phases' gates wait
+        for, whether a run selects them or not."""
         environment = self.settings.environment
-        found: dict[str, str] = {}
+        found: dict[str, ItemRecord] = {}
         for item in checklist.items:
             if item.not_applicable_in(environment) is not None:
                 continue
@@ -146,18 +148,19 @@ class Catalog:
                 hosts = self.hosts(item) if item.on else []
             except ChecklistError:  # the item's collection error blocks every gate anyway
                 hosts = []
-            for host in hosts:
-                found[f"{ref}[{host.id}]"] = item.phase
+            for order, host in enumerate(hosts):
+                found[f"{ref}[{host.id}]"] = ItemRecord.planned(item, host=host, host_order=order)
             if not hosts:
-                found[ref] = item.phase
+                found[ref] = ItemRecord.planned(item)
         return found
 
-    def planned_elsewhere(self, paths: Sequence[Path]) -> tuple[dict[str, str], dict[str, str]]:
+    def planned_elsewhere(self, paths: Sequence[Path],
+                          ) -> tuple[dict[str, ItemRecord], dict[str, str]]:
         """What the gates wait for in the checklists under ``paths`` that this catalog has
         not loaded (those a run did not collect) — a phase spans every checklist — and the
         files among them that cannot be read or have mistakes (they close the gates), each
         with its first mistake."""
-        planned: dict[str, str] = {}
+        planned: dict[str, ItemRecord] = {}
         broken = {}
         for path in discover(paths):
             if path.resolve() in self._loaded:

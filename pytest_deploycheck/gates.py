@@ -133,7 +133,7 @@ def gates(run: RunRecord) -> list[Gate]:
     skipped = {r.ref for r in run.items if r.status == "skipped"}
     found = []
     for phase, tally_ in tallies.items():
-        planned = [ref for ref, of in run.expected.items() if of == phase]
+        planned = [ref for ref, of in run.expected.items() if of.phase == phase]
         not_run = sorted({ref for ref in planned if ref not in ran}
                          | {r.ref for r in run.items if r.phase == phase and r.ref in skipped})
         reasons = []

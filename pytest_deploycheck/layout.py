@@ -7,6 +7,7 @@ always see the same project; light, because every pytest run reads it.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,3 +31,23 @@ class Layout:
     def in_use(self) -> bool:
         """Whether this project has checklists to collect at all."""
         return any(p.is_dir() for p in self.paths)
+
+
+def concurrency_number(value: str) -> int:
+    """``--deploycheck-concurrency`` (or its ini setting) as a number of at least 1."""
+    number = int(value) if value.strip().isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def plugin_options(words: list[str]) -> list[str]:
+    """The ``-p NAME`` and ``-pNAME`` options among ``words`` (ini ``addopts``,
+    ``PYTEST_ADDOPTS``): the plugins a project loads, which the CLI must load too."""
+    found = []
+    for n, word in enumerate(words):
+        if word == "-p" and n + 1 < len(words):
+            found += [word, words[n + 1]]
+        elif word.startswith("-p") and word != "-p":
+            found.append(word)
+    return found

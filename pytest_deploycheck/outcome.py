@@ -14,6 +14,9 @@ The statuses, in the order reports show them:
 - ``not_applicable``: ``only_in`` / ``except_in`` leave this environment out;
 - ``skipped``: the user's own skip mark;
 - ``error``: something broke outside the check (a bug, a crash).
+
+An item a gate waits for that has not run (deselected, or the run stopped) is
+``not_run`` in the checklist view; it is no outcome, so it is not among the statuses.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ STATUSES = ("passed", "failed", "awaiting", "invalid", "waived", "blocked", "not
 LABELS = {"passed": "passed", "failed": "failed", "awaiting": "awaiting sign-off",
           "invalid": "invalid sign-off",
           "waived": "waived", "blocked": "blocked", "not_applicable": "not applicable",
-          "skipped": "skipped", "error": "error"}
+          "skipped": "skipped", "error": "error", "not_run": "not run"}
 PLURALS = {"error": "errors", "invalid": "invalid sign-offs"}  # where a count needs one
 #: The statuses that hold a gate shut.
 BLOCKING = ("failed", "error", "invalid", "awaiting", "blocked")

@@ -54,6 +54,7 @@ class ItemRecord:
     host: str = ""  # the target host of an item with 'on:', and its group
     group: str = ""
     host_order: int = 0  # the host's place in the config
+    digest: str = ""  # of the item as written (``sha256:…``): what a comparison calls edited
 
     @classmethod
     def of(cls, item: Item, *, nodeid: str, status: str, message: str = "",
@@ -75,7 +76,16 @@ class ItemRecord:
             duration=result.duration if result is not None else 0.0,
             attempts=result.attempts if result is not None and item.check is not None else 0,
             host=host.id if host is not None else "",
-            group=host.group if host is not None else "", host_order=host_order)
+            group=host.group if host is not None else "", host_order=host_order,
+            digest=item.digest)
+
+    @classmethod
+    def planned(cls, item: Item, *, host: HostRef | None = None,
+                host_order: int = 0) -> ItemRecord:
+        """What a gate waits for before the item has run: its record, ``not_run``."""
+        where = f"[{host.id}]" if host is not None else ""
+        return cls.of(item, nodeid=f"{item.location.path}::{item.section}::{item.id}{where}",
+                      status="not_run", host=host, host_order=host_order)
 
     @property
     def label(self) -> str:
@@ -136,13 +146,33 @@ class RunRecord:
     # checklist files that did not collect → their first mistake
     broken: dict[str, str] = field(default_factory=dict)
     stopped_early: bool = False  # -x, --maxfail or an interruption: not every item ran
-    # what the gates wait for: every applicable item of the run's checklists (ref → phase),
-    # selected or not; and how the run selected (``-k x``, ``--lf`` …) when it left some out
-    expected: dict[str, str] = field(default_factory=dict)
+    # what the gates wait for: every applicable item of the run's checklists (ref → its
+    # record before it ran, ``not_run``), selected or not; and how the run selected
+    # (``-k x``, ``--lf`` …) when it left some out
+    expected: dict[str, ItemRecord] = field(default_factory=dict)
     selection: list[str] = field(default_factory=list)
 
     def sorted_items(self) -> list[ItemRecord]:
         return sorted(self.items, key=lambda r: r.sort_key)
+
+    def every_item(self, phases: Iterable[str] | None = None) -> list[ItemRecord]:
+        """The checklists as planned, filled in: every item that ran, and every item the
+        gates of ``phases`` (default: the phases that ran) wait for that did not
+        (``not_run``), in checklist order."""
+        wanted = {r.phase for r in self.items} if phases is None else set(phases)
+        ran = {r.ref for r in self.items}
+        missing = [r for ref, r in self.expected.items() if ref not in ran and r.phase in wanted]
+        return sorted([*self.items, *missing], key=lambda r: r.sort_key)
+
+    def close(self, *, stopped: bool, planned: dict[str, ItemRecord], unread: dict[str, str],
+              selection: list[str]) -> None:
+        """The end of the run: whether it ``stopped`` before every item ran, what the gates
+        wait for (``planned``; under xdist the workers' too), the checklists it did not
+        collect that have mistakes (``unread``), how it selected."""
+        self.stopped_early = stopped
+        self.expected.update(planned)
+        self.broken = {**self.broken, **{p: m for p, m in unread.items() if p not in self.broken}}
+        self.selection = selection
 
     @property
     def subject(self) -> str:

@@ -1,8 +1,12 @@
-"""pytest-html's hooks: the run's title, header facts, columns, per-item details and
-readiness summary, each rendered by :mod:`pytest_deploycheck.report.html`."""
+"""pytest-html's hooks: the run's title, header facts, columns, per-item details, the
+checklist view above the table (:mod:`~pytest_deploycheck.report.view`), and the written
+page in the report's words (:mod:`~pytest_deploycheck.report.page`)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -43,6 +47,23 @@ class HtmlReport:
             found = [*getattr(report, "extras", []), extras.html(html.details(record))]
             report.extras = found  # type: ignore[attr-defined]
 
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        if getattr(report, "deploycheck", None) is not None:
+            data[:] = html.log_box(report.sections)
+
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str],
                                     postfix: list[str], session: pytest.Session) -> None:
-        prefix.append(html.readiness(self.run))
+        from ..report import view
+
+        prefix.append(view.render(self.run))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        yield  # pytest-html has written its page: now in the report's words
+        from ..report import page
+
+        config = session.config  # pytest-html's default order, by result, becomes ours
+        missed = page.rewrite(Path(os.path.expandvars(config.option.htmlpath)).expanduser(),
+                              self.run, checklist_order=config.getini("initial_sort") == "result")
+        if missed:
+            config.get_terminal_writer().line(f"deploycheck: {missed}", yellow=True)

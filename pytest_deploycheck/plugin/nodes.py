@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
 MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
-PLANNED: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # what the gates wait for
+PLANNED: pytest.StashKey[dict[str, ItemRecord]] = pytest.StashKey()  # what the gates wait for
 UNREAD: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # uncollected, with mistakes
 
 

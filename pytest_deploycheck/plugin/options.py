@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..layout import Layout
+from ..layout import Layout, concurrency_number, plugin_options
 
 DEFAULT_CONCURRENCY = 32  # runner.DEFAULT_CONCURRENCY, without importing the runner
 
@@ -31,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None, help="signed attestation file, or a directory of them (default: "
                            "'attestations' in the project config, checks/attestations)")
     add("--deploycheck-concurrency", dest="deploycheck_concurrency", metavar="N", default=None,
-        type=_concurrency, help="probe up to N read-only checks at once (default "
+        type=concurrency_number, help="probe up to N read-only checks at once (default "
                                 f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); "
                                 "1 turns it off")
     add("--deploycheck-require-complete", dest="deploycheck_require_complete",
@@ -58,20 +58,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="default release")
 
 
-def _concurrency(value: str) -> int:
-    number = int(value) if value.strip().isdigit() else 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return number
-
-
 def concurrency(config: pytest.Config) -> int:
     """How many read-only probes run at once: the option, else the ini setting."""
     found: int | None = config.getoption("deploycheck_concurrency")
     if found:
         return found
     try:
-        return _concurrency(str(config.getini("deploycheck_concurrency")).strip())
+        return concurrency_number(str(config.getini("deploycheck_concurrency")).strip())
     except argparse.ArgumentTypeError as exc:
         raise pytest.UsageError(f"ini option deploycheck_concurrency: {exc}") from None
 
@@ -108,7 +101,7 @@ def load_layout(start: Path) -> Layout:
         args = ["-p", "pytest_deploycheck.plugin", *args]
     try:
         config = pytest.Config.fromdictargs({}, args)
-        plugins = _plugin_options([*config.getini("addopts"),
+        plugins = plugin_options([*config.getini("addopts"),
                                    *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))])
         if plugins:  # the -p plugins the ini (or PYTEST_ADDOPTS) loads, as pytest would
             config = pytest.Config.fromdictargs({}, [*plugins, *args])
@@ -118,13 +111,3 @@ def load_layout(start: Path) -> Layout:
 
         raise DeploycheckError(f"cannot load the project as pytest does: {exc}") from None
 
-
-def _plugin_options(words: list[str]) -> list[str]:
-    """The ``-p NAME`` and ``-pNAME`` options among ``words``."""
-    found = []
-    for n, word in enumerate(words):
-        if word == "-p" and n + 1 < len(words):
-            found += [word, words[n + 1]]
-        elif word.startswith("-p") and word != "-p":
-            found.append(word)
-    return found

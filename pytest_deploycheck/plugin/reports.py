@@ -89,13 +89,12 @@ def pytest_report_teststatus(
     record = getattr(report, "deploycheck", None)
     if record is None or report.when != "call":
         return None
-    if record.status == "awaiting" and report.failed:
-        return "failed", "F", ("AWAITING SIGN-OFF", {"red": True})
-    if record.status == "invalid" and report.failed:
-        return "failed", "F", ("INVALID SIGN-OFF", {"red": True})
-    if record.status == "waived" and report.skipped:
-        return "xfailed", "x", ("WAIVED", {"yellow": True})
-    return None
+    return _WORDS.get((record.status, report.outcome))
+
+
+_WORDS = {("awaiting", "failed"): ("failed", "F", ("AWAITING SIGN-OFF", {"red": True})),
+          ("invalid", "failed"): ("failed", "F", ("INVALID SIGN-OFF", {"red": True})),
+          ("waived", "skipped"): ("xfailed", "x", ("WAIVED", {"yellow": True}))}
 
 
 @pytest.hookimpl(wrapper=True)

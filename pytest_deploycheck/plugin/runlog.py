@@ -106,13 +106,9 @@ class RunLog:
             self.fill_header()
             distributed = self.config.pluginmanager.hasplugin("dsession")
             expected = session.testscollected if distributed else len(session.items)
-            run.stopped_early = (exitstatus == pytest.ExitCode.INTERRUPTED
-                                 or self.finished_tests < expected)
-            planned: dict[str, str] = self.config.stash.get(PLANNED, {})
-            unread: dict[str, str] = self.config.stash.get(UNREAD, {})
-            run.expected.update(planned)  # under xdist, from the workers
-            run.broken = {**run.broken, **{p: m for p, m in unread.items() if p not in run.broken}}
-            run.selection = selection(self.config)
+            run.close(stopped=exitstatus == pytest.ExitCode.INTERRUPTED
+                      or self.finished_tests < expected, planned=self.config.stash.get(PLANNED, {}),
+                      unread=self.config.stash.get(UNREAD, {}), selection=selection(self.config))
             from ..gates import fails
 
             if exitstatus == 0 and fails(run, complete=self.config.getoption(

@@ -25,7 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     output = getattr(session.config, "workeroutput", None)
     if output is not None:  # a worker: what the gates wait for, to the controller
-        output["deploycheck_planned"] = session.config.stash.get(PLANNED, {})
+        output["deploycheck_planned"] = {ref: record.to_wire() for ref, record
+                                         in session.config.stash.get(PLANNED, {}).items()}
         output["deploycheck_unread"] = session.config.stash.get(UNREAD, {})
 
 
@@ -37,7 +38,10 @@ class XdistHooks:
         log = node.config.pluginmanager.get_plugin("deploycheck-reports")
         output = getattr(node, "workeroutput", {})
         if log is not None:
-            log.run.expected.update(output.get("deploycheck_planned", {}))
+            from ..record import ItemRecord
+
+            log.run.expected.update({ref: ItemRecord.from_wire(wire) for ref, wire
+                                     in output.get("deploycheck_planned", {}).items()})
             for path, mistake in output.get("deploycheck_unread", {}).items():
                 log.run.broken.setdefault(path, mistake)
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import html
 
-from ..gates import Tally, gates, host_groups, run_blockers, tally
+from ..gates import Tally, gates, host_groups, run_blockers
 from ..outcome import LABELS, STATUSES
 from ..record import ItemRecord, RunRecord
 
 COLORS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#6d1b1b",
           "awaiting": "#ef8f00", "invalid": "#ad1457", "waived": "#7b1fa2", "blocked": "#8d6e63",
-          "not_applicable": "#b0bec5", "skipped": "#90a4ae"}
+          "not_applicable": "#b0bec5", "skipped": "#90a4ae", "not_run": "#757575"}
 _TEXT = "color:#222"
 _CELL = ("padding:3px 8px;border:1px solid #e0e0e0;vertical-align:top;text-align:left;"
          "color:#222")
@@ -76,27 +76,25 @@ def readiness(run: RunRecord) -> str:
         f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
         f'width:10px;height:10px;background:{COLORS[s]};margin-right:4px"></span>'
         f"{LABELS[s]}</span>" for s in STATUSES)
-    waiting = ""
-    awaiting = tally(run.sorted_items())
-    if awaiting.awaiting:
-        waiting = ('<p style="color:#222"><b>Awaiting sign-off:</b> ' + "; ".join(
-            f"<b>{esc(role)}</b>: {esc(', '.join(refs))}"
-            for role, refs in awaiting.awaiting.items()) + "</p>")
+    hosts = ""
     groups = host_groups(run.items)
     if groups:
-        waiting += ('<p style="color:#222"><b>Hosts:</b> ' + "; ".join(
+        hosts = ('<p style="color:#222"><b>Hosts:</b> ' + "; ".join(
             f'<span style="color:{COLORS["failed"] if g.failing else COLORS["passed"]}">'
             f"{esc(g.text(name))}</span>" for name, g in groups.items()) + "</p>")
-    if run.contacts:
-        waiting += (f'<p style="{_TEXT};font-weight:bold;margin-bottom:2px">Emergency '
-                    "contacts</p>" + _table(["role", "name", "phone", "email"],
-                                            [[esc(v) for v in c] for c in run.contacts]))
-    commit = f" · commit <code>{esc(run.commit)}</code>" if run.commit else ""
     return (f'{_SUMMARY_FIRST}<div class="deploycheck-readiness" style="{_TEXT};margin:8px 0 16px">'
-            f'<h2>Release readiness</h2><p style="{_TEXT}">{esc(run.subject)}{commit}'
-            f" · {esc(run.started)} to {esc(run.finished)}</p>"
-            f'<table style="border-collapse:collapse;min-width:70%">{"".join(rows)}</table>'
-            f'<p style="color:#555;margin-top:6px">{legend}</p>{waiting}</div>')
+            f'<h2>Gates</h2><table style="border-collapse:collapse;min-width:70%">'
+            f'{"".join(rows)}</table>'
+            f'<p style="color:#555;margin-top:6px">{legend}</p>{hosts}</div>')
+
+
+def contacts(run: RunRecord) -> str:
+    """The emergency contacts of the config, as a table (nothing when there are none)."""
+    if not run.contacts:
+        return ""
+    return (f'<p style="{_TEXT};font-weight:bold;margin-bottom:2px">Emergency contacts</p>'
+            + _table(["role", "name", "phone", "email"],
+                     [[esc(v) for v in c] for c in run.contacts]))
 
 
 # -- the results table -------------------------------------------------------------
@@ -157,37 +155,53 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def details(record: ItemRecord) -> str:
-    """Everything the item's record holds, shown under its row."""
-    color = COLORS[record.status]
-    parts = [f'<p style="{_TEXT}"><span style="color:{color};font-weight:bold">'
-             f"{esc(record.label.upper())}</span> {esc(record.ref)}: {esc(record.title)}</p>"]
-    if record.message:
+    """Everything the item's record holds that its row does not show, under the row:
+    the message when the row had to cut it short, the evidence, who signed, where."""
+    parts = []
+    shown_whole = record.status in ("failed", "error", "not_applicable", "waived", "blocked") \
+        and len(record.message) <= _EVIDENCE_CELL_MAX
+    if record.message and record.status != "passed" and not shown_whole:
         parts.append(f'<p style="{_TEXT}">{esc(record.message)}</p>')
     evidence = record.evidence
     if evidence:
         parts.append(f'<p style="{_TEXT};font-weight:bold">Evidence</p>' + _table(
             [], [[f"<b>{esc(k)}</b>", f"<code>{esc(v)}</code>"] for k, v in evidence]))
     if record.signoffs:
-        parts.append(f'<p style="{_TEXT};font-weight:bold">Signed</p>' + _table(
-            ["principal", "role", "decision", "key fingerprint", "issued", "expires",
-             "justification"],
-            [[esc(s.principal), esc(s.role), esc("waiver" if s.kind == "waiver" else s.decision),
-              f"<code>{esc(s.fingerprint)}</code>", esc(s.issued_at), esc(s.expires_at),
-              esc(s.justification)] for s in record.signoffs]))
-    if record.awaiting:
-        parts.append(f'<p style="{_TEXT}"><b>Awaiting sign-off from</b> '
-                     f"{esc(' or '.join(record.awaiting))}</p>")
-    facts = [f"{record.path}:{record.line}", f"severity {record.severity}"]
-    if record.host:
-        facts.insert(0, f"host {record.host} (group {record.group})")
-    if record.owner:
-        facts.append(f"owner {record.owner}")
-    if record.tags:
-        facts.append("tags " + ", ".join(record.tags))
-    if record.attempts > 1:
-        facts.append(f"{record.attempts} attempts")
-    parts.append(f'<p style="color:#555">{esc(" · ".join(facts))}</p>')
+        parts.append(f'<p style="{_TEXT};font-weight:bold">Signed</p>' + signed_table(record))
+    parts.append(f'<p style="color:#555">{esc(facts(record))}</p>')
     return f'<div class="deploycheck-details">{"".join(parts)}</div>'
+
+
+def signed_table(record: ItemRecord) -> str:
+    """Who signed the item: principal, role, decision, key, when, why."""
+    return _table(
+        ["principal", "role", "decision", "key fingerprint", "issued", "expires",
+         "justification"],
+        [[esc(s.principal), esc(s.role), esc("waiver" if s.kind == "waiver" else s.decision),
+          f"<code>{esc(s.fingerprint)}</code>", esc(s.issued_at), esc(s.expires_at),
+          esc(s.justification)] for s in record.signoffs])
+
+
+def facts(record: ItemRecord) -> str:
+    """``host web-1 (group web) · checks/p.yaml:12 · http · severity high · owner …``."""
+    found = [f"{record.path}:{record.line}", record.kind, f"severity {record.severity}"]
+    if record.host:
+        found.insert(0, f"host {record.host} (group {record.group})")
+    if record.owner:
+        found.append(f"owner {record.owner}")
+    if record.tags:
+        found.append("tags " + ", ".join(record.tags))
+    if record.attempts > 1:
+        found.append(f"{record.attempts} attempts")
+    return " · ".join(found)
+
+
+def log_box(sections: list[tuple[str, str]]) -> list[str]:
+    """The lines of an item's log box in pytest-html: what was captured, as pytest-html
+    shows it — not the failure or the evidence its details show already, nor pytest's own
+    text for a skip or a waiver. Nothing captured: no box."""
+    return [f"{' ' + esc(title) + ' ':-^80}\n{esc(content)}" for title, content in sections
+            if title not in ("evidence", "signed")]
 
 
 def metadata(run: RunRecord) -> dict[str, str | dict[str, str]]:

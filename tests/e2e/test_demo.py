@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from demo import monitoring
 from demo import sign as demo_sign
+from helpers.browser import rendered
 from helpers.project import IN_CI, Project
 from helpers.seeds import SEEDS, seed_lines
 from pytest_deploycheck.catalog import Catalog, discover
@@ -165,8 +167,16 @@ def test_removing_one_sign_off_closes_the_gate_naming_who_must_sign(tmp_path: Pa
 def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
     tmp_path: Path
 ) -> None:
+    """One sign-off removed and the HTTPS service down: the terminal gives one-line
+    reasons, and the report's first screen says NO-GO, what blocks it and who is awaited,
+    then lists every predeploy item in the seed's order."""
+    copy = tmp_path / "attestations"
+    shutil.copytree(ROOT / "checks/demo/attestations", copy)
+    (copy / "qa-lead@demo.invalid.yaml").unlink()
     done = pytest_in_repo("-m", "predeploy and not monitoring", "-rf",
+                          f"--deploycheck-attestations={copy}",
                           f"--deploycheck-json={tmp_path / 'down.json'}",
+                          f"--html={tmp_path / 'report.html'}", "--self-contained-html",
                           DEPLOYCHECK_DEMO_DOWN="https")
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
@@ -179,6 +189,36 @@ def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
     gate = next(g for g in data["gates"] if g["phase"] == "predeploy")
     assert not gate["ready"]
     assert gate["counts"]["failed"] == len(failed)
+    assert gate["counts"]["awaiting"] == 2
+
+    dom = rendered(tmp_path / "report.html", tmp_path / "profile")
+    headline = dom.one("div", class_="dc-headline").text
+    assert headline.startswith("NO-GO demo-trader 1.4.0 in demo")
+    why = dom.one("ul", class_="dc-why").text
+    assert why.startswith(f"predeploy BLOCKED: {len(failed)} failed, 2 awaiting sign-off "
+                          f"(qa-lead), {gate['not_run']['count']} of 77 items not run (deselected "
+                          "by -m predeploy and not monitoring)")
+    assert "☒ failed production::ssl-certificates SSL certificates installed and valid" in why
+    assert why.endswith("Awaiting sign-off: qa-lead for backtesting::issues-resolved, "
+                        "backtesting::qa-lead-sign-off")
+    shown = [li.one("span", class_="dc-status").text + " | " + li.one("summary").text
+             for li in dom.all("li") if li.attrs.get("id", "").startswith("dc-")]
+    seed = [item for items in items_of().values() for item in items
+            if item.phase == "predeploy"]
+    assert len(shown) == len(seed) == 80
+    for line, item in zip(shown, seed, strict=True):
+        status, summary = line.split(" | ")
+        assert summary.startswith(f"{status} {item.title}"), (line, item.title)
+    statuses = [line.split(" | ")[0] for line in shown]
+    assert statuses.count("○ not run") == gate["not_run"]["count"] > 0  # deselected here
+    assert statuses.count("☐ awaiting sign-off") == 2
+    rows = dom.all("tbody", class_="results-table-row")
+    results = [r.one("td", class_="col-result").text for r in rows]
+    assert results.count("awaiting sign-off") == 2
+    assert "Failed" not in results
+    assert "awaiting sign-off" in dom.one("div", class_="filters").text
+    for box in dom.all("div", class_="log"):
+        assert not re.search(r"Traceback|CallInfo|(?<![\w.])/(tmp|root|home|work)/", box.text)
 
 
 def test_without_prometheus_the_monitoring_items_say_how_to_install_it(

@@ -105,8 +105,10 @@ def test_a_tampered_statement_fails_naming_the_entry(signed: Project, keydir: Pa
     assert item["message"].startswith("invalid sign-off for security-signoff: an entry")
     assert "| ☐ invalid sign-off | invalid sign-off for security-signoff" in (
         signed.path / "run.md").read_text()
-    assert "INVALID SIGN-OFF&lt;/span&gt; production::security-signoff" in (
-        signed.path / "report.html").read_text()
+    page = (signed.path / "report.html").read_text()
+    assert "⚠ invalid sign-off</span>Security team sign-off" in page  # the checklist view
+    # the Result column of pytest-html's table, in its data (escaped JSON in an attribute)
+    assert '&lt;td class=\\&quot;col-result\\&quot;&gt;invalid sign-off&lt;/td&gt;' in page
     assert 'message="invalid sign-off for security-signoff' in (
         signed.path / "junit.xml").read_text()
     result.stdout.fnmatch_lines([

@@ -19,6 +19,11 @@ def record(item: str, status: str, phase: str = "predeploy", **more: object) -> 
                       line=10, section_line=5, status=status, **more)  # type: ignore[arg-type]
 
 
+def plan(*refs: str, phase: str = "predeploy") -> dict[str, ItemRecord]:
+    """What the gates wait for: ``refs`` (``production::a``) of ``phase``, not run yet."""
+    return {ref: record(ref.split("::")[1], "not_run", phase) for ref in refs}
+
+
 def test_a_record_crosses_processes_as_json_and_comes_back_equal() -> None:
     original = record("sign", "passed", tags=("security",), evidence=(("status", 200),
                       ("latency", "12 ms")), signoffs=(ALICE,), awaiting=("risk",),
@@ -60,8 +65,8 @@ def test_a_run_that_stopped_early_or_met_a_broken_checklist_is_never_ready() -> 
 
 def test_a_phase_with_items_that_did_not_run_is_incomplete_never_ready() -> None:
     run = RunRecord(items=[record("a", "passed")], selection=["-k a", "-m predeploy"],
-                    expected={"production::a": "predeploy", "production::b": "predeploy",
-                              "production::c": "predeploy", "production::d": "rollback"})
+                    expected={**plan("production::a", "production::b", "production::c"),
+                              **plan("production::d", phase="rollback")})
     (gate,) = gates(run)
     assert gate.line == ("predeploy: 1/1 passed — INCOMPLETE: 2 of 3 items not run "
                          "(deselected by -k a)")
@@ -71,7 +76,7 @@ def test_a_phase_with_items_that_did_not_run_is_incomplete_never_ready() -> None
 
 def test_a_skipped_item_is_not_run_and_a_failure_still_blocks() -> None:
     run = RunRecord(items=[record("a", "failed"), record("b", "skipped")],
-                    expected={"production::a": "predeploy", "production::b": "predeploy"})
+                    expected=plan("production::a", "production::b"))
     (gate,) = gates(run)
     assert gate.line == "predeploy: 0/2 passed, 1 skipped — BLOCKED: 1 failed, 1 of 2 items " \
                         "not run (1 skipped)"
@@ -79,7 +84,7 @@ def test_a_skipped_item_is_not_run_and_a_failure_still_blocks() -> None:
 
 def test_every_item_that_applies_ran_and_passed_is_ready() -> None:
     run = RunRecord(items=[record("a", "passed"), record("b", "waived")],
-                    expected={"production::a": "predeploy", "production::b": "predeploy"},
+                    expected=plan("production::a", "production::b"),
                     selection=["-m predeploy"])
     (gate,) = gates(run)
     assert (gate.line, gate.ready) == ("predeploy: 1/2 passed, 1 waived — READY", True)
