@@ -131,6 +131,9 @@ class ItemDoc(Inherited):
     retry: RetryDoc | None = None
     check: dict[str, Any] | None = None
     attest: AttestDoc | None = None
+    # ``{title: Runbook, url: https://…}``, or ``{ticket: OPS-12}``: a link template of the
+    # project config (``link_templates: {ticket: https://jira…/browse/{}}``)
+    links: list[Annotated[dict[str, str], Field(min_length=1)]] = field(default_factory=list)
 
 
 @with_config(ConfigDict(extra="forbid"))

@@ -26,7 +26,8 @@ from .documents import (
     reason,
 )
 from .errors import ChecklistError, DeploycheckError, Problem
-from .model import Attest, CheckCall, Checklist, Item, Location, Retry, Section
+from .links import LinkMistake, link_of
+from .model import Attest, CheckCall, Checklist, Item, Link, Location, Retry, Section
 from .problems import Locator, problems_from, spec_keys, suggest
 from .project import Settings
 from .registry import REGISTRY
@@ -209,6 +210,7 @@ class _Builder:
         groups = tuple([on] if isinstance(on, str) else on or ())
         if groups:
             self.check_hosts(path, groups, eff, idoc, check)
+        links = self.links(idoc.links, (*path, "links"))
         if len(self.problems) > before or phase is None:
             return None
         line, column = self.source.mark(path)
@@ -228,8 +230,18 @@ class _Builder:
             digest=self.digests.get((path[1], path[3]), ""),
             on=groups,
             checklist_title=cdoc.title, section_title=sdoc.title,
-            section_line=self.source.mark(path[:2])[0],
+            section_line=self.source.mark(path[:2])[0], links=links,
         )
+
+    def links(self, written: list[dict[str, str]], path: KeyPath) -> tuple[Link, ...]:
+        found = []
+        for n, entry in enumerate(written):
+            try:
+                found.append(link_of(entry, self.settings.project.link_templates))
+            except LinkMistake as exc:
+                self.problem((*path, n, *exc.at), exc.message, exc.hint, key=exc.key,
+                             field_path=(*path, n))
+        return tuple(found)
 
     def applies(self, eff: dict[str, Any]) -> bool:
         """Whether an item with these inherited keys applies in the run's environment."""

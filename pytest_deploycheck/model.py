@@ -60,6 +60,14 @@ class Attest:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A page an item refers to: its runbook, the ticket, the pen-test report."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     checklist: str
     section: str
@@ -84,6 +92,7 @@ class Item:
     checklist_title: str = ""  # where it stands, for the reports
     section_title: str = ""
     section_line: int = 0
+    links: tuple[Link, ...] = ()
     # in an ordered section (a runbook), the steps before this one, in order
     earlier: tuple[Item, ...] = field(default=(), repr=False, compare=False)
 

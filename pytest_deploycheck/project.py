@@ -86,6 +86,25 @@ def _revocation(value: str) -> str:
 Revocation = Annotated[str, AfterValidator(_revocation)]
 
 
+def _link_template(value: str) -> str:
+    if value.count("{}") != 1 or not value.startswith(("https://", "http://")):
+        raise PydanticCustomError("deploycheck_invalid", "a link template is an http(s) URL "
+                                  "with one {} where the value goes, such as "
+                                  "https://jira.example.com/browse/{}")
+    return value
+
+
+def _link_name(value: str) -> str:
+    if not value.replace("-", "").replace("_", "").isalnum() or value in ("title", "url"):
+        raise PydanticCustomError("deploycheck_invalid", "a link template's name is a word "
+                                  "(letters, digits, '-', '_'), not 'title' or 'url'")
+    return value
+
+
+LinkTemplate = Annotated[str, AfterValidator(_link_template)]
+LinkName = Annotated[str, AfterValidator(_link_name)]
+
+
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
 class ContactDoc:
@@ -112,6 +131,7 @@ class ProjectDoc:
     revoked: list[Revocation] = field(default_factory=list)
     policy: PolicyDoc = field(default_factory=PolicyDoc)
     contacts: list[ContactDoc] = field(default_factory=list)
+    link_templates: dict[LinkName, LinkTemplate] = field(default_factory=dict)
 
 
 _PROJECT = TypeAdapter(ProjectDoc)
@@ -140,6 +160,8 @@ class Project:
     max_ttl: float = 30 * 86400.0
     clock_skew: float = 300.0
     contacts: tuple[tuple[str, str, str, str], ...] = ()  # (role, name, phone, email)
+    # an item's ``links: [{ticket: OPS-12}]`` → https://jira…/browse/OPS-12
+    link_templates: Mapping[str, str] = field(default_factory=dict)
     # Per environment: the trust settings above that it replaces (signers, roles, ...).
     trust_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -287,6 +309,7 @@ def load_project(path: Path, display: str, default_name: str) -> Project:
         max_ttl=doc.policy.max_ttl,
         clock_skew=doc.policy.clock_skew,
         contacts=tuple((c.role, c.name, c.phone, c.email) for c in doc.contacts),
+        link_templates=dict(doc.link_templates),
         trust_overrides={name: overrides for name, env in doc.environments.items()
                          if (overrides := _trust_overrides(env))},
     )

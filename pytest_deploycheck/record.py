@@ -55,6 +55,7 @@ class ItemRecord:
     group: str = ""
     host_order: int = 0  # the host's place in the config
     digest: str = ""  # of the item as written (``sha256:…``): what a comparison calls edited
+    links: tuple[tuple[str, str], ...] = ()  # (title, url): its runbook, ticket, report
 
     @classmethod
     def of(cls, item: Item, *, nodeid: str, status: str, message: str = "",
@@ -77,7 +78,7 @@ class ItemRecord:
             attempts=result.attempts if result is not None and item.check is not None else 0,
             host=host.id if host is not None else "",
             group=host.group if host is not None else "", host_order=host_order,
-            digest=item.digest)
+            digest=item.digest, links=tuple((link.title, link.url) for link in item.links))
 
     @classmethod
     def planned(cls, item: Item, *, host: HostRef | None = None,
@@ -115,6 +116,7 @@ class ItemRecord:
         data["evidence"] = [[k, v] for k, v in self.evidence]
         data["signoffs"] = [asdict(s) for s in self.signoffs]
         data["awaiting"] = list(self.awaiting)
+        data["links"] = [list(link) for link in self.links]
         return data
 
     @classmethod
@@ -124,6 +126,7 @@ class ItemRecord:
         values["evidence"] = tuple((k, v) for k, v in values.get("evidence", ()))
         values["signoffs"] = tuple(SignOff(**s) for s in values.get("signoffs", ()))
         values["awaiting"] = tuple(values.get("awaiting", ()))
+        values["links"] = tuple((title, url) for title, url in values.get("links", ()))
         return cls(**values)
 
 

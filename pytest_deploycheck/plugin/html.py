@@ -44,8 +44,8 @@ class HtmlReport:
         if record is not None:
             from pytest_html import extras
 
-            found = [*getattr(report, "extras", []), extras.html(html.details(record))]
-            report.extras = found  # type: ignore[attr-defined]
+            report.extras = [  # type: ignore[attr-defined]
+                *getattr(report, "extras", []), *html.extras(record, extras)]
 
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
         if getattr(report, "deploycheck", None) is not None:

@@ -12,7 +12,9 @@ xdist; these functions decide what they are. Every value is a plain string::
         <property name="checklist" value="production"/>
         <property name="status" value="passed"/>
         <property name="signer" value="alice@example.com (security-lead) approved with key
-            SHA256:…, issued 2026-11-23T10:00:00Z, expires 2026-11-30T10:00:00Z"/>
+            SHA256:…, issued 2026-11-23T10:00:00Z, expires 2026-11-30T10:00:00Z: pen test
+            PT-2026-11 passed"/>
+        <property name="link.Runbook" value="https://wiki.example.com/runbooks/security"/>
       </properties>
     </testcase>
 """
@@ -41,8 +43,9 @@ def _property(name: str, value: str) -> tuple[str, str]:
 def signoff_text(signoff: SignOff) -> str:
     """``alice@example.com (security-lead) approved with key SHA256:…, issued …``."""
     verb = "waived" if signoff.kind == "waiver" else signoff.decision
+    why = f": {signoff.justification}" if signoff.justification else ""
     return (f"{signoff} {verb} with key {signoff.fingerprint}, issued {signoff.issued_at}, "
-            f"expires {signoff.expires_at}")
+            f"expires {signoff.expires_at}{why}")
 
 
 def properties(record: ItemRecord) -> list[tuple[str, str]]:
@@ -55,6 +58,7 @@ def properties(record: ItemRecord) -> list[tuple[str, str]]:
         found.append(_property("awaiting", ", ".join(record.awaiting)))
     if record.duration:
         found.append(_property("duration", format_duration(record.duration)))
+    found += [_property(f"link.{title}", url) for title, url in record.links]
     return found
 
 

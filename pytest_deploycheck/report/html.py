@@ -12,6 +12,7 @@ Styles are inline, so the one self-contained file shows the same anywhere.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from ..gates import Tally, gates, host_groups, run_blockers
 from ..outcome import LABELS, STATUSES
@@ -194,6 +195,14 @@ def facts(record: ItemRecord) -> str:
     if record.attempts > 1:
         found.append(f"{record.attempts} attempts")
     return " · ".join(found)
+
+
+def extras(record: ItemRecord, make: Any) -> list[Any]:
+    """What pytest-html shows with the item's row (``make``: ``pytest_html.extras``): its
+    details under the row, its links in the Links column (escaped here: pytest-html puts
+    a link's address and name into its page as they are)."""
+    return [make.html(details(record)),
+            *(make.url(esc(url), name=esc(title)) for title, url in record.links)]
 
 
 def log_box(sections: list[tuple[str, str]]) -> list[str]:

@@ -35,7 +35,9 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
                               "issued_at": "…", "expires_at": "…", "justification": "…"}],
                  "awaiting": [], "host": null, "group": null,
                  "file": "checks/production.yaml", "line": 12,
-                 "duration": 0.012, "attempts": 1}]
+                 "duration": 0.012, "attempts": 1,
+                 "links": [{"title": "Runbook", "url": "https://…"}],
+                 "digest": "sha256:…"}]
     }
 
 A gate's ``verdict`` is READY (every applicable item of the phase ran and passed or was
@@ -73,6 +75,8 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
         "host": record.host or None, "group": record.group or None,
         "file": record.path, "line": record.line,
         "duration": round(record.duration, 3), "attempts": record.attempts,
+        "links": [{"title": title, "url": url} for title, url in record.links],
+        "digest": record.digest,
     }
 
 

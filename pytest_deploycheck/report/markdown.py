@@ -41,6 +41,7 @@ def notes(record: ItemRecord) -> str:
     if record.status == "passed":
         if record.signoffs:
             return "; ".join(f"{s.decision} by {s} on {s.issued_at} (key {s.fingerprint})"
+                             + (f": {s.justification}" if s.justification else "")
                              for s in record.signoffs)
         return record.evidence_text
     parts = [record.message] if record.message else []
@@ -57,8 +58,15 @@ def _status(record: ItemRecord) -> str:
     return f"☐ {record.label}"
 
 
+def _url(url: str) -> str:
+    """``url`` inside ``(<…>)`` in a table cell: no pipe, no angle bracket."""
+    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+
+
 def _title(record: ItemRecord) -> str:
-    return _cell(record.title) + (f" [{_cell(record.host)}]" if record.host else "")
+    links = "".join(f" [{_cell(title).replace(']', chr(92) + ']')}](<{_url(url)}>)"
+                    for title, url in record.links)
+    return _cell(record.title) + (f" [{_cell(record.host)}]" if record.host else "") + links
 
 
 def _list_line(record: ItemRecord) -> str:
@@ -77,15 +85,16 @@ def _signoffs(records: list[ItemRecord]) -> list[str]:
         for s in record.signoffs:
             verb = "waived" if s.kind == "waiver" else s.decision
             rows.append(f"| {_cell(s.role)} | {_cell(s.principal)} | `{s.fingerprint}` "
-                        f"{verb} | {s.issued_at} | {s.expires_at} | `{record.ref}` |")
+                        f"{verb} | {s.issued_at} | {s.expires_at} | `{record.ref}` | "
+                        f"{_cell(s.justification)} |")
         if record.awaiting:
             rows.append(f"| {_cell(' or '.join(record.awaiting))} | — awaiting — | | | | "
-                        f"`{record.ref}` |")
+                        f"`{record.ref}` | |")
     if not rows:
         return []
     return ["## Sign-offs", "",
-            "| Role | Name | Signature | Date | Expires | Item |",
-            "|------|------|-----------|------|---------|------|", *rows, ""]
+            "| Role | Name | Signature | Date | Expires | Item | Justification |",
+            "|------|------|-----------|------|---------|------|---------------|", *rows, ""]
 
 
 def render(run: RunRecord, style: str = "table") -> str:

@@ -53,7 +53,7 @@ ul.dc-items>li{margin:1px 0}
 .dc-body table{border-collapse:collapse;margin:4px 0}
 .dc-body td,.dc-body th{padding:2px 8px;border:1px solid #e0e0e0;text-align:left;
   vertical-align:top}
-.dc-links a{margin-right:10px}
+.dc-links{margin-left:10px}.dc-links a{margin-right:8px}
 </style>"""
 
 
@@ -148,14 +148,23 @@ def body(record: ItemRecord) -> str:
     return f'<div class="dc-body">{"".join(parts)}</div>'
 
 
+def links_html(record: ItemRecord) -> str:
+    """The item's links, each opening in a new tab."""
+    if not record.links:
+        return ""
+    return '<span class="dc-links">' + "".join(
+        f'<a href="{esc(url)}" target="_blank" rel="noopener">{esc(title)}</a>'
+        for title, url in record.links) + "</span>"
+
+
 def item_line(record: ItemRecord) -> str:
     host = f" [{esc(record.host)}]" if record.host else ""
     opened = " open" if record.status in OPEN else ""
     return (f'<li id="{esc(anchor(record))}"><details class="dc-item"{opened}><summary>'
             f"{status_html(record.status)}{esc(record.title)}{host}"
             f"{severity_html(record.severity)}"
-            f'<span class="dc-note">{esc(_short(note(record)))}</span></summary>'
-            f"{body(record)}</details></li>")
+            f'<span class="dc-note">{esc(_short(note(record)))}</span>{links_html(record)}'
+            f"</summary>{body(record)}</details></li>")
 
 
 def _counts(records: list[ItemRecord]) -> str:

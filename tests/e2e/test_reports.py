@@ -32,6 +32,7 @@ CONFIG = """
       risk-management: [bob@example.com]
       release-manager: [alice@example.com]
     waiver_roles: [release-manager]
+    link_templates: {ticket: "https://jira.example.com/browse/{}"}
     """
 
 MIXED = """
@@ -57,6 +58,8 @@ MIXED = """
         items:
           - id: health
             title: All endpoints responding
+            links: [{title: Runbook, url: "https://wiki.example.com/run?book=a&b=<c>"},
+                    {ticket: OPS-12}]
             check: {http: {url: "${base_url}/ok", status: 200}}
           - id: api-auth
             title: Authentication working
@@ -276,13 +279,18 @@ def test_markdown_is_the_checklist_filled_in(mixed: Project) -> None:
     assert "| ☐ waived | waived by alice@example.com" in row["CDN configured (if applicable)"]
     assert "| — not applicable | not applicable in environment" in row["DDoS protection enabled"]
     assert "| ☐ blocked | blocked by notify" in row["Stop accepting new trades"]
-    assert "; status: 200; " in row["All endpoints responding"]
+    health = row["All endpoints responding "  # the title, then its links
+                 "[Runbook](<https://wiki.example.com/run?book=a&b=%3Cc%3E>) "
+                 "[OPS-12](<https://jira.example.com/browse/OPS-12>)"]
+    assert "; status: 200; " in health
     # the sign-off table: who signed, with which key, when; and who is still awaited
     assert "## Sign-offs" in lines
     assert any(re.fullmatch(r"\| security-lead \| alice@example\.com \| `SHA256:\S+` approved "
-                            r"\| \S+Z \| \S+Z \| `production::code-reviewed` \|", line)
+                            r"\| \S+Z \| \S+Z \| `production::code-reviewed` \| .* \|", line)
                for line in lines)
-    assert "| risk-management | — awaiting — | | | | `production::risk-signoff` |" in lines
+    assert any(line.startswith("| release-manager | alice@example.com |") and line.endswith(
+        "| `production::cdn` | CDN cut-over tomorrow |") for line in lines)
+    assert "| risk-management | — awaiting — | | | | `production::risk-signoff` | |" in lines
 
 
 def test_markdown_lists_like_a_checklist_of_checkboxes(mixed: Project) -> None:
@@ -318,7 +326,7 @@ def junit_properties(project: Project) -> dict[str, list[tuple[str, str]]]:
             for case in tree.getroot().iter("testcase")}
 
 
-def test_junit_carries_phase_section_kind_evidence_and_signers(mixed: Project) -> None:
+def test_junit_carries_phase_section_kind_evidence_signers_and_links(mixed: Project) -> None:
     run_all(mixed)
     props = junit_properties(mixed)
     assert set(props) == set(OUTCOMES)
@@ -326,14 +334,17 @@ def test_junit_carries_phase_section_kind_evidence_and_signers(mixed: Project) -
     assert (health["phase"], health["section"], health["kind"], health["checklist"]) == (
         "predeploy", "infra", "http", "production")
     assert (health["status"], health["evidence.status"]) == ("passed", "200")
+    assert (health["link.Runbook"], health["link.OPS-12"]) == (
+        "https://wiki.example.com/run?book=a&b=<c>", "https://jira.example.com/browse/OPS-12")
     signer = dict(props["code-reviewed"])["signer"]
     assert re.fullmatch(r"alice@example\.com \(security-lead\) approved with key SHA256:\S+, "
-                        r"issued \S+Z, expires \S+Z", signer)
+                        r"issued \S+Z, expires \S+Z(: .+)?", signer)
     go = dict(props["go-no-go"])
     assert (go["status"], go["awaiting"]) == ("awaiting sign-off",
                                               "security-lead, risk-management")
-    assert dict(props["cdn"])["waived_by"].startswith(
-        "alice@example.com (release-manager) waived with key SHA256:")
+    waived_by = dict(props["cdn"])["waived_by"]
+    assert waived_by.startswith("alice@example.com (release-manager) waived with key SHA256:")
+    assert waived_by.endswith(": CDN cut-over tomorrow")  # why, for the auditor
     assert dict(props["ddos"])["status"] == "not applicable"
     assert dict(props["stop-trades"])["status"] == "blocked"
 
@@ -439,6 +450,11 @@ def test_the_html_report_reads_in_release_words_in_a_browser(mixed: Project,
     for box in dom.all("div", class_="log"):  # what a log box shows: captured output only
         for internal in ("Traceback", "CallInfo", "KeyboardInterrupt", "('", str(mixed.path)):
             assert internal not in box.text
+    links = [(a.text, a.attrs["href"]) for a in rows[3].one("td", class_="col-links").all("a")]
+    assert links == [("Runbook", "https://wiki.example.com/run?book=a&b=<c>"),
+                     ("OPS-12", "https://jira.example.com/browse/OPS-12")]
+    health = dom.one("li", id="dc-production::health")
+    assert [(a.text, a.attrs["href"]) for a in health.all("a")] == links
     screenshot(mixed.path / "report.html", tmp_path / "report.png", tmp_path / "profile")
     assert (tmp_path / "report.png").stat().st_size > 20_000  # text and bars, not blank
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytest_deploycheck.model import SignOff
 from pytest_deploycheck.record import ItemRecord, RunRecord
-from pytest_deploycheck.report import evidence, files, html, markdown, terminal
+from pytest_deploycheck.report import evidence, files, html, markdown, terminal, view
 from pytest_deploycheck.report import json as json_report
 
 ALICE = SignOff("alice@example.com", "security-lead", "SHA256:abc", "approved",
@@ -93,12 +93,40 @@ def test_html_says_blocked_and_escapes_what_people_wrote() -> None:
     assert html.metadata(RUN)["Commit"] == "abc123"
 
 
-def test_junit_properties_carry_status_evidence_and_signers() -> None:
+def test_junit_properties_carry_status_evidence_signers_and_why_they_signed() -> None:
     assert evidence.properties(RUN.items[1]) == [("status", "failed"),
                                                  ("evidence.status", "200")]
     assert evidence.properties(RUN.items[2])[-1] == (
         "signer", "alice@example.com (security-lead) approved with key SHA256:abc, issued "
-        "2026-11-23T10:00:00Z, expires 2026-11-30T10:00:00Z")
+        "2026-11-23T10:00:00Z, expires 2026-11-30T10:00:00Z: Pen test <b>clean</b>")
+
+
+RUNBOOK = ("Runbook", "https://wiki.example.com/runbooks/waf")
+TICKET = ("OPS-12", "https://jira.example.com/browse/OPS-12")
+
+
+def test_links_show_in_every_report() -> None:
+    linked = RunRecord(project="p", environment="e", items=[
+        record("waf-on", "failed", message="got 200", links=(RUNBOOK, TICKET))])
+    assert ("| waf on [Runbook](<https://wiki.example.com/runbooks/waf>) "
+            "[OPS-12](<https://jira.example.com/browse/OPS-12>) | ☐ failed | got 200 |"
+            ) in markdown.render(linked)
+    (item,) = json.loads(json_report.render(linked))["items"]
+    assert item["links"] == [{"title": "Runbook", "url": RUNBOOK[1]},
+                             {"title": "OPS-12", "url": TICKET[1]}]
+    assert evidence.properties(linked.items[0])[-2:] == [
+        ("link.Runbook", RUNBOOK[1]), ("link.OPS-12", TICKET[1])]
+    shown = view.item_line(linked.items[0])
+    assert (f'<a href="{RUNBOOK[1]}" target="_blank" rel="noopener">Runbook</a>'
+            f'<a href="{TICKET[1]}" target="_blank" rel="noopener">OPS-12</a>') in shown
+
+
+def test_justifications_show_in_markdown() -> None:
+    text = markdown.render(RUN)
+    assert "| tls valid |" in text
+    assert ("approved by alice@example.com (security-lead) on 2026-11-23T10:00:00Z (key "
+            "SHA256:abc): Pen test &lt;b>clean&lt;/b>") in text
+    assert ("| `production::pen-test` | Pen test &lt;b>clean&lt;/b> |") in text
 
 
 def test_files_are_written_where_asked_and_the_job_summary_appended(tmp_path: Path) -> None:
