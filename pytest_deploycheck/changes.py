@@ -20,18 +20,22 @@ that one run has and the other has not.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from . import inputs
+from .errors import DeploycheckError
 from .outcome import BLOCKING, LABELS
 
 PASSING = ("passed", "waived")
 FORMAT = "pytest-deploycheck/1"
 
 
-class NotARun(ValueError):
-    """The document is not the JSON of a run (``--deploycheck-json``)."""
+class NotARun(DeploycheckError):
+    """The document is not the JSON of a run (``--deploycheck-json``), or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,19 @@ def check_document(data: object, where: str) -> dict[str, Any]:
     return data
 
 
+def read_run(path: Path, shown: str | None = None) -> dict[str, Any]:
+    """The run document in the file at ``path`` (NotARun, naming it, when it cannot be
+    read, is not JSON, or is not a run's)."""
+    where = shown or str(path)
+    try:
+        data = json.loads(inputs.read_text(path, limit=inputs.MAX_REPORT))
+    except inputs.Unreadable as exc:
+        raise NotARun(f"{where}: cannot read it: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise NotARun(f"{where}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    return check_document(data, where)
+
+
 def ref_of(item: Mapping[str, Any]) -> str:
     host = f"[{item['host']}]" if item.get("host") else ""
     return f"{item.get('checklist')}::{item.get('id')}{host}"
@@ -145,32 +162,58 @@ def compare(before: Mapping[str, Any], after: Mapping[str, Any],
     """What changed from the run ``before`` to the run ``after`` (both run documents), in
     ``phases`` (default: those of ``after``'s items)."""
     wanted = set(phases) if phases is not None else {i.get("phase") for i in after["items"]}
-    old = {ref_of(i): i for i in before["items"] if i.get("phase") in wanted}
+    old = {ref: i for ref, i in index(before).items() if i.get("phase") in wanted}
     new = {ref_of(i): i for i in after["items"] if i.get("phase") in wanted}
     found = Changes(describe(before), files=_files(before, after))
     for ref, item in new.items():
-        status, title = item.get("outcome", ""), item.get("title", "")
-        was = old.get(ref)
-        if was is None:
-            found.added.append(ItemChange(ref, title, "", status))
-            continue
-        then = was.get("outcome", "")
-        message = item.get("message", "")
-        if status in BLOCKING and then not in BLOCKING:
-            found.newly_failing.append(ItemChange(ref, title, then, status, message))
-        elif status in PASSING and then in BLOCKING:
-            found.newly_passing.append(ItemChange(ref, title, then, status))
-        if was.get("digest") and item.get("digest") and was["digest"] != item["digest"]:
-            found.edited.append(ItemChange(ref, title, then, status))
-        now = _signoffs(item, "attestation")
-        for key, signoff in _signoffs(was, "attestation").items():
-            if key not in now:
-                found.signoffs_lost.append(ItemChange(
-                    ref, title, then, status, f"{signoff.get('principal')} "
-                    f"({signoff.get('role')}) with key {signoff.get('fingerprint')} no longer "
-                    f"counts" + (f": {message}" if status not in PASSING and message else "")))
-        if then == "waived" and status != "waived":
-            found.waivers_lapsed.append(ItemChange(ref, title, then, status, message))
+        add(found, ref, old.get(ref), item)
+    planned = {ref for gate in after.get("gates") or () for ref in
+               (gate.get("not_run") or {}).get("items") or ()}  # there still, not run now
     found.removed = [ItemChange(ref, i.get("title", ""), i.get("outcome", ""), "")
-                     for ref, i in old.items() if ref not in new]
+                     for ref, i in old.items() if ref not in new and ref not in planned]
     return found
+
+
+def add(found: Changes, ref: str, was: Mapping[str, Any] | None,
+        item: Mapping[str, Any]) -> None:
+    """The changes of one item (``was``: the earlier run's, None if it had none)."""
+    status, title = item.get("outcome", ""), item.get("title", "")
+    if was is None:
+        found.added.append(ItemChange(ref, title, "", status))
+        return
+    then, message = was.get("outcome", ""), item.get("message", "")
+    if status in BLOCKING and then not in BLOCKING:
+        found.newly_failing.append(ItemChange(ref, title, then, status, message))
+    elif status in PASSING and then in BLOCKING:
+        found.newly_passing.append(ItemChange(ref, title, then, status))
+    if was.get("digest") and item.get("digest") and was["digest"] != item["digest"]:
+        found.edited.append(ItemChange(ref, title, then, status))
+    now = _signoffs(item, "attestation")
+    for key, signoff in _signoffs(was, "attestation").items():
+        if key not in now:
+            found.signoffs_lost.append(ItemChange(
+                ref, title, then, status, f"{signoff.get('principal')} ({signoff.get('role')})"
+                f" with key {signoff.get('fingerprint')} no longer counts"
+                + (f": {message}" if status not in PASSING and message else "")))
+    if then == "waived" and status != "waived":
+        found.waivers_lapsed.append(ItemChange(ref, title, then, status, message))
+
+
+_INDEXES: dict[int, tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]] = {}
+
+
+def index(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The items of a run document by reference (made once per document)."""
+    held = _INDEXES.get(id(document))
+    if held is None or held[0] is not document:
+        held = _INDEXES[id(document)] = (document, {ref_of(i): i for i in document["items"]})
+    return held[1]
+
+
+def of_item(before: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
+    """How one item of this run changed since the run ``before``: ``newly failing``,
+    ``edited`` … (for its JUnit properties)."""
+    found = Changes("")
+    ref = ref_of(item)
+    add(found, ref, index(before).get(ref), item)
+    return found.of_item(ref)

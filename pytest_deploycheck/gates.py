@@ -185,6 +185,18 @@ def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:
     return found
 
 
+def selection_words(keyword: str, markexpr: str, deselect: list[str] | None, last_failed: bool,
+                    named: list[str]) -> list[str]:
+    """How a run chose among the collected items, in the words of its command line
+    (``-k ssl``, ``-m predeploy``, ``--deselect``, ``--lf``, the paths or node ids
+    ``named``): what a gate says left items out."""
+    found = [f"{flag} {value}" for flag, value in (("-k", keyword), ("-m", markexpr)) if value]
+    found += [flag for flag, value in (("--deselect", deselect), ("--lf", last_failed)) if value]
+    if named:
+        found.append(" ".join(named) if len(named) < 3 else f"{' '.join(named[:2])} …")
+    return found
+
+
 def fails(run: RunRecord, *, complete: bool = False) -> bool:
     """Whether a run whose items all passed fails all the same: a checklist it did not
     collect has mistakes, or (``complete``: ``--deploycheck-require-complete``) a gate is
@@ -195,5 +207,5 @@ def fails(run: RunRecord, *, complete: bool = False) -> bool:
 
 
 __all__ = ["Gate", "GroupTally", "Tally", "fails", "gates", "host_groups", "ready",
-           "run_blockers", "tally"]
+           "run_blockers", "selection_words", "tally"]
 

@@ -27,6 +27,17 @@ class Layout:
         return path.relative_to(self.rootdir).as_posix() if path.is_relative_to(
             self.rootdir) else str(path)
 
+    def files_named(self, args: list[str], start: Path) -> list[Path]:
+        """The checklist files a run with these arguments (from directory ``start``)
+        collects: every one under the checklist paths, or those the paths and node ids
+        named lead to; none when the project has no checklists and names none."""
+        names = [a.split("::")[0] for a in args]
+        if not self.in_use and not any(a.endswith((".yaml", ".yml")) for a in names):
+            return []
+        from .catalog import discover
+
+        return discover(self.paths, [(start / a).resolve() for a in names])
+
     @property
     def in_use(self) -> bool:
         """Whether this project has checklists to collect at all."""

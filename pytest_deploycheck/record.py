@@ -154,6 +154,10 @@ class RunRecord:
     # (``-k x``, ``--lf`` …) when it left some out
     expected: dict[str, ItemRecord] = field(default_factory=dict)
     selection: list[str] = field(default_factory=list)
+    # an earlier run's JSON document to say what changed since (``--deploycheck-compare``)
+    previous: dict[str, Any] | None = None
+    # the run's JSON as written: file, sha256, and who sealed it, or why it is not sealed
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def sorted_items(self) -> list[ItemRecord]:
         return sorted(self.items, key=lambda r: r.sort_key)
@@ -196,6 +200,15 @@ def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
     return grouped
 
 
+def to_wire(records: dict[str, ItemRecord]) -> dict[str, dict[str, Any]]:
+    """Records by reference, as xdist carries them (see :meth:`ItemRecord.to_wire`)."""
+    return {ref: record.to_wire() for ref, record in records.items()}
+
+
+def from_wire(data: Mapping[str, Mapping[str, Any]]) -> dict[str, ItemRecord]:
+    return {ref: ItemRecord.from_wire(wire) for ref, wire in data.items()}
+
+
 def now() -> str:
     """The time as records give it: ``2026-11-25T10:00:00Z``."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -209,4 +222,5 @@ def file_digest(path: Path) -> str:
         return f"unreadable: {exc.strerror or exc}"
 
 
-__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest", "now"]
+__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest", "from_wire", "now",
+           "to_wire"]

@@ -115,6 +115,15 @@ class LogFilter(logging.Filter):
         super().__init__()
         self._secrets = secrets
 
+    @classmethod
+    def attach(cls, logging_plugin: object, secrets: Callable[[], Secrets | None]) -> None:
+        """A filter on each handler of pytest's logging plugin that prints or writes."""
+        hide = cls(secrets)
+        for name in ("log_cli_handler", "log_file_handler", "report_handler", "caplog_handler"):
+            handler = getattr(logging_plugin, name, None)
+            if isinstance(handler, logging.Handler):
+                handler.addFilter(hide)
+
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = self._secrets()
         if not secrets:

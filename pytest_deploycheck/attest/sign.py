@@ -110,17 +110,17 @@ def statement_for(item: Item, settings: Settings, *, principal: str, role: str, 
         expires_at=now + lifetime, environment=environment, commit=commit)
 
 
-def sign(texts: Sequence[str], key: Path) -> list[str]:
+def sign(texts: Sequence[str], key: Path, namespace: str = NAMESPACE) -> list[str]:
     """The armored signatures of ``texts`` by ``key`` (a private key, or a public key
-    whose private half is in ssh-agent), made by one ssh-keygen run: one passphrase for
-    all of them (a security key asks for a touch each)."""
+    whose private half is in ssh-agent) in ``namespace``, made by one ssh-keygen run: one
+    passphrase for all of them (a security key asks for a touch each)."""
     with tempfile.TemporaryDirectory() as tmp:
         messages = [Path(tmp) / f"statement-{n}" for n in range(len(texts))]
         for message, text in zip(messages, texts, strict=True):
             message.write_text(text, encoding="utf-8")
         try:
             done = subprocess.run(
-                ["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", NAMESPACE,
+                ["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", namespace,
                  *map(str, messages)],
                 capture_output=True, text=True, timeout=SIGN_TIMEOUT, check=False)
         except FileNotFoundError:

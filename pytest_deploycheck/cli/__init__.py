@@ -128,7 +128,7 @@ def _project_options(parser: argparse.ArgumentParser, paths: bool = True) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import signing
+    from . import evidence, signing
 
     parser = argparse.ArgumentParser(
         prog="deploycheck",
@@ -230,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--rootdir", default=".", help="where to look for the project, as "
                         "pytest does from there (default: .)")
     schema.set_defaults(func=_schema)
+    evidence.add_commands(commands)
     return parser
 
 

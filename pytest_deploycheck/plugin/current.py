@@ -91,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.layout(config).in_use:
         from ..errors import ChecklistError
 
-        options.concurrency(config)  # a usage error, before anything runs
+        options.check(config)  # usage errors, before anything runs
         with contextlib.suppress(ChecklistError):  # each checklist's collection error
             phases = project(config).phases
     for phase in phases:

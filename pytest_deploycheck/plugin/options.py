@@ -7,6 +7,7 @@ import argparse
 import os
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,21 +16,32 @@ from ..layout import Layout, concurrency_number, plugin_options
 DEFAULT_CONCURRENCY = 32  # runner.DEFAULT_CONCURRENCY, without importing the runner
 
 
+# --deploycheck-NAME VALUE options: name, metavar, help
+_VALUES = (
+    ("env", "NAME", "environment to check, as named in the project config (also "
+     "$DEPLOYCHECK_ENV or ini deploycheck_env)"),
+    ("release", "VERSION", "release being deployed, for ${release} (also $DEPLOYCHECK_RELEASE "
+     "or ini deploycheck_release)"),
+    ("commit", "SHA", "the deployed commit or artifact digest sign-offs must name (also "
+     "$DEPLOYCHECK_COMMIT)"),
+    ("attestations", "PATH", "signed attestation file, or a directory of them (default: "
+     "'attestations' in the project config, checks/attestations)"),
+    ("json", "PATH", "write every item's outcome, evidence and signers as JSON to PATH"),
+    ("markdown", "PATH", "write the checklists filled in as Markdown to PATH (also appended "
+     "to $GITHUB_STEP_SUMMARY when it is set)"),
+    ("compare", "EARLIER.json", "say in every report what changed since the run that wrote "
+     "this JSON (--deploycheck-json), e.g. the previous release's"),
+    ("sign-evidence", "KEY", "seal the run's JSON (--deploycheck-json) with this SSH key: "
+     "RUN.json.sig and an in-toto statement, for deploycheck verify-evidence"),
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("deploycheck", "deployment checklists (pytest-deploycheck)")
     add = group.addoption
-    add("--deploycheck-env", dest="deploycheck_env", metavar="NAME", default=None,
-        help="environment to check, as named in the project config (also $DEPLOYCHECK_ENV "
-             "or ini deploycheck_env)")
-    add("--deploycheck-release", dest="deploycheck_release", metavar="VERSION", default=None,
-        help="release being deployed, for ${release} (also $DEPLOYCHECK_RELEASE or ini "
-             "deploycheck_release)")
-    add("--deploycheck-commit", dest="deploycheck_commit", metavar="SHA", default=None,
-        help="the deployed commit or artifact digest sign-offs must name (also "
-             "$DEPLOYCHECK_COMMIT)")
-    add("--deploycheck-attestations", dest="deploycheck_attestations", metavar="PATH",
-        default=None, help="signed attestation file, or a directory of them (default: "
-                           "'attestations' in the project config, checks/attestations)")
+    for name, metavar, text in _VALUES:
+        add(f"--deploycheck-{name}", dest=f"deploycheck_{name.replace('-', '_')}", metavar=metavar,
+            default=None, help=text)
     add("--deploycheck-concurrency", dest="deploycheck_concurrency", metavar="N", default=None,
         type=concurrency_number, help="probe up to N read-only checks at once (default "
                                 f"{DEFAULT_CONCURRENCY}, also ini deploycheck_concurrency); "
@@ -38,11 +50,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true", default=False,
         help="exit 1 when a phase's gate is INCOMPLETE (items of the phase did not run) "
              "though every item that ran passed")
-    add("--deploycheck-json", dest="deploycheck_json", metavar="PATH", default=None,
-        help="write every item's outcome, evidence and signers as JSON to PATH")
-    add("--deploycheck-markdown", dest="deploycheck_markdown", metavar="PATH", default=None,
-        help="write the checklists filled in as Markdown to PATH (also appended to "
-             "$GITHUB_STEP_SUMMARY when it is set)")
     add("--deploycheck-markdown-style", dest="deploycheck_markdown_style",
         choices=("table", "list"), default="table",
         help="Markdown shape: ☑/☐ tables with a Notes column (default) or - [x] lists")
@@ -56,6 +63,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="default environment to check")
     parser.addini("deploycheck_release", type="string", default="",
                   help="default release")
+
+
+def check(config: pytest.Config) -> None:
+    """The options' usage errors, said before anything runs; the earlier run to compare
+    with (``--deploycheck-compare``), read once."""
+    from ..errors import DeploycheckError
+    from ..report.files import earlier_run
+
+    concurrency(config)
+    try:
+        config.stash[PREVIOUS] = earlier_run(config.getoption, config.invocation_params.dir)
+    except DeploycheckError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def concurrency(config: pytest.Config) -> int:
@@ -77,6 +97,7 @@ def requested(config: pytest.Config) -> dict[str, str | None]:
 
 
 LAYOUT: pytest.StashKey[Layout] = pytest.StashKey()
+PREVIOUS: pytest.StashKey[dict[str, Any] | None] = pytest.StashKey()  # to compare with
 
 
 def layout(config: pytest.Config) -> Layout:

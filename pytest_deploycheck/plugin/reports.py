@@ -43,10 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if logging_plugin is not None and options.layout(config).in_use:
         from ..secrets import LogFilter
 
-        hide = LogFilter(lambda: getattr(config.stash.get(current.RUN, None), "secrets", None))
-        for name in ("log_cli_handler", "log_file_handler", "report_handler", "caplog_handler"):
-            if (handler := getattr(logging_plugin, name, None)) is not None:
-                handler.addFilter(hide)
+        LogFilter.attach(logging_plugin, lambda: getattr(config.stash.get(current.RUN, None),
+                                                         "secrets", None))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -67,7 +65,8 @@ def pytest_runtest_makereport(
         if report.when == "call" and record.duration:
             report.duration = record.duration  # the probe's own, not the wait for it
         report.sections += evidence.sections(record)
-        item.user_properties += evidence.properties(record)  # JUnit reads the teardown's
+        item.user_properties += evidence.properties(  # JUnit reads the teardown's
+            record, item.config.stash.get(options.PREVIOUS, None))
     secrets = current.run_of(item.config).secrets
     if secrets:  # pytest's own texts: captured output, logs, a crash's message
         report.sections = [(t, secrets.redact(c)) for t, c in report.sections]

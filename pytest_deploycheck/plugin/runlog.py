@@ -15,7 +15,8 @@ from .nodes import PLANNED, UNREAD
 def pytest_configure(config: pytest.Config) -> None:
     if config.option.collectonly or hasattr(config, "workerinput"):
         return
-    log = RunLog(config, checklist_files(config))
+    log = RunLog(config, options.layout(config).files_named(config.args,
+                                                            config.invocation_params.dir))
     config.pluginmanager.register(log, "deploycheck-reports")
     if log.files and config.pluginmanager.hasplugin("html") and config.getoption(
             "htmlpath", None):
@@ -26,26 +27,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def selection(config: pytest.Config) -> list[str]:
     """How this run chose among the collected items, in the words of its command line."""
-    option = config.option
-    found = [f"{flag} {value}" for flag, value in (("-k", option.keyword),
-                                                   ("-m", option.markexpr)) if value]
-    found += [flag for flag, value in (("--deselect", option.deselect),
-                                       ("--lf", getattr(option, "lf", False))) if value]
-    if config.args_source == pytest.Config.ArgsSource.ARGS:  # paths or node ids named
-        found.append(" ".join(config.args) if len(config.args) < 3 else
-                     f"{' '.join(config.args[:2])} …")
-    return found
+    from ..gates import selection_words
 
-
-def checklist_files(config: pytest.Config) -> list[Path]:
-    """The checklist files this run's arguments lead to, as collection finds them."""
-    where = options.layout(config)
-    args = [a.split("::")[0] for a in config.args]
-    if not where.in_use and not any(a.endswith((".yaml", ".yml")) for a in args):
-        return []
-    from ..catalog import discover
-
-    return discover(where.paths, [(config.invocation_params.dir / a).resolve() for a in args])
+    option, named = config.option, config.args_source == pytest.Config.ArgsSource.ARGS
+    return selection_words(option.keyword, option.markexpr, option.deselect,
+                           getattr(option, "lf", False), config.args if named else [])
 
 
 class RunLog:
@@ -102,6 +88,7 @@ class RunLog:
 
         run = self.run
         run.finished, run.exit_status = now(), int(exitstatus)
+        run.previous = self.config.stash.get(options.PREVIOUS, None)
         if self.files or run.items:
             self.fill_header()
             distributed = self.config.pluginmanager.hasplugin("dsession")
@@ -117,10 +104,9 @@ class RunLog:
                 run.exit_status = int(session.exitstatus)
         from ..report import files
 
-        option = self.config.getoption
-        files.write(run, json_path=option("deploycheck_json"),
-                    markdown_path=option("deploycheck_markdown"),
-                    style=option("deploycheck_markdown_style"))
+        files.write(run, self.config.getoption)
+        if "unsealed" in run.evidence and session.exitstatus == 0:  # evidence asked for, none
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.run.items and not self.run.broken:

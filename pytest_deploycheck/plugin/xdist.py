@@ -25,8 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     output = getattr(session.config, "workeroutput", None)
     if output is not None:  # a worker: what the gates wait for, to the controller
-        output["deploycheck_planned"] = {ref: record.to_wire() for ref, record
-                                         in session.config.stash.get(PLANNED, {}).items()}
+        from ..record import to_wire
+
+        output["deploycheck_planned"] = to_wire(session.config.stash.get(PLANNED, {}))
         output["deploycheck_unread"] = session.config.stash.get(UNREAD, {})
 
 
@@ -38,10 +39,9 @@ class XdistHooks:
         log = node.config.pluginmanager.get_plugin("deploycheck-reports")
         output = getattr(node, "workeroutput", {})
         if log is not None:
-            from ..record import ItemRecord
+            from ..record import from_wire
 
-            log.run.expected.update({ref: ItemRecord.from_wire(wire) for ref, wire
-                                     in output.get("deploycheck_planned", {}).items()})
+            log.run.expected.update(from_wire(output.get("deploycheck_planned", {})))
             for path, mistake in output.get("deploycheck_unread", {}).items():
                 log.run.broken.setdefault(path, mistake)
 

@@ -22,6 +22,8 @@ xdist; these functions decide what they are. Every value is a plain string::
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 from ..model import Item, SignOff
 from ..record import ItemRecord
@@ -48,8 +50,10 @@ def signoff_text(signoff: SignOff) -> str:
             f"expires {signoff.expires_at}{why}")
 
 
-def properties(record: ItemRecord) -> list[tuple[str, str]]:
-    """What the item's outcome adds: status, evidence, signers, roles awaited."""
+def properties(record: ItemRecord, previous: Mapping[str, Any] | None = None,
+               ) -> list[tuple[str, str]]:
+    """What the item's outcome adds: status, evidence, signers, roles awaited, links; and
+    how it changed since the ``previous`` run (``--deploycheck-compare``)."""
     found = [_property("status", record.label)]
     found += [_property(f"evidence.{k}", str(v)) for k, v in record.evidence]
     found += [("waived_by" if s.kind == "waiver" else "signer", signoff_text(s))
@@ -59,6 +63,11 @@ def properties(record: ItemRecord) -> list[tuple[str, str]]:
     if record.duration:
         found.append(_property("duration", format_duration(record.duration)))
     found += [_property(f"link.{title}", url) for title, url in record.links]
+    if previous is not None:
+        from ..changes import of_item
+        from .json import item_data
+
+        found += [("change", change) for change in of_item(previous, item_data(record))]
     return found
 
 

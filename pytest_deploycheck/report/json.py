@@ -22,6 +22,7 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
       "host_groups": {"web": {"hosts": ["web-1", "web-2"], "passed": 1, "failing": ["web-2"]}},
       "broken_checklists": [{"path": "checks/x.yaml", "mistake": "checks/x.yaml:3:1: …"}],
       "stopped_early": false,
+      "changes": null,
       "items": [{"nodeid": "checks/production.yaml::security::security-signoff",
                  "id": "security-signoff", "title": "Security team sign-off",
                  "checklist": "production", "checklist_title": "…",
@@ -40,6 +41,11 @@ Its shape (``format`` changes only when a field changes meaning or goes away)::
                  "digest": "sha256:…"}]
     }
 
+``changes`` is null unless ``--deploycheck-compare EARLIER.json`` names an earlier run:
+then it says what changed since (``before``: that run; ``newly_failing``,
+``newly_passing``, ``edited``, ``added``, ``removed``, ``signoffs_lost``,
+``waivers_lapsed``: lists of ``{item, title, before, after, note}``; ``files``: lines).
+
 A gate's ``verdict`` is READY (every applicable item of the phase ran and passed or was
 waived), INCOMPLETE (nothing blocks, but ``not_run`` lists items that did not run) or
 BLOCKED; ``ready`` is true for READY alone. ``outcome`` is one of passed, failed,
@@ -54,6 +60,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from ..changes import Changes, compare
 from ..gates import gates, host_groups, ready
 from ..outcome import STATUSES
 from ..record import ItemRecord, RunRecord
@@ -80,8 +87,15 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
     }
 
 
-def document(run: RunRecord) -> dict[str, Any]:
-    found = [{
+def changes_of(run: RunRecord) -> Changes | None:
+    """What changed since the earlier run of ``--deploycheck-compare``, if there is one."""
+    if run.previous is None:
+        return None
+    return compare(run.previous, document(run, changes=False))
+
+
+def document(run: RunRecord, *, changes: bool = True) -> dict[str, Any]:
+    gate_data = [{
         "phase": gate.phase,
         "ready": gate.ready,
         "verdict": gate.verdict,
@@ -99,7 +113,7 @@ def document(run: RunRecord) -> dict[str, Any]:
         "environment": run.environment, "started": run.started, "finished": run.finished,
         "exit_status": run.exit_status,
         "ready": ready(run),
-        "gates": found,
+        "gates": gate_data,
         "files": {"checklists": run.checklists, "allowed_signers": run.signers_file,
                   "attestations": run.attestations},
         "contacts": [dict(zip(("role", "name", "phone", "email"), c, strict=True))
@@ -110,6 +124,8 @@ def document(run: RunRecord) -> dict[str, Any]:
                               for path, mistake in run.broken.items()],
         "stopped_early": run.stopped_early,
         "items": [item_data(r) for r in run.sorted_items()],
+        **({"changes": since.to_json() if (since := changes_of(run)) is not None else None}
+           if changes else {}),
     }
 
 

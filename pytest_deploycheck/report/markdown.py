@@ -22,6 +22,7 @@ import re
 
 from ..gates import gates, host_groups, run_blockers
 from ..record import ItemRecord, RunRecord, by_section
+from .json import changes_of
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _MAX_NOTE = 600  # characters of notes in one cell: the JSON and HTML have everything
@@ -97,6 +98,16 @@ def _signoffs(records: list[ItemRecord]) -> list[str]:
             "|------|------|-----------|------|---------|------|---------------|", *rows, ""]
 
 
+def _changes(run: RunRecord) -> list[str]:
+    found = changes_of(run)
+    if found is None:
+        return []
+    out = [f"## Changes {_cell(found.summary())}", ""]
+    for title, texts in found.lines():
+        out += [f"**{_cell(title)}**", "", *(f"- {_cell(t)}" for t in texts), ""]
+    return out
+
+
 def render(run: RunRecord, style: str = "table") -> str:
     """The Markdown text (``style`` ``table`` or ``list``)."""
     out = [f"# Deployment checklists: {_cell(run.subject)}", ""]
@@ -133,6 +144,7 @@ def render(run: RunRecord, style: str = "table") -> str:
                 out += [f"| {_title(r)} | {_status(r)} | {_cell(notes(r))} |"
                         for r in records]
             out.append("")
+    out += _changes(run)
     out += _signoffs(run.sorted_items())
     if run.contacts:
         out += ["## Emergency contacts", "", "| Role | Name | Phone | Email |",

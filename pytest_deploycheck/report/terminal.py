@@ -65,10 +65,46 @@ def summary_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
     for gate in gates(run):
         lines.append((gate.line, {"green": True, "bold": True} if gate.ready
                       else {"red": True, "bold": True}))
+    lines += changes_lines(run, verbosity)
+    if run.evidence:
+        lines.append(evidence_line(run))
     if not run.items and run.broken:
         lines.append((f"no checklist item ran — BLOCKED: {len(run.broken)} checklist"
                       f"{'s' if len(run.broken) > 1 else ''} with mistakes",
                       {"red": True, "bold": True}))
+    return lines
+
+
+def evidence_line(run: RunRecord) -> tuple[str, dict[str, bool]]:
+    """``evidence: run.json sha256:… sealed — check it with deploycheck verify-evidence``."""
+    found = run.evidence
+    text = f"evidence: {found['file']} sha256:{found['sha256']}"
+    if "unsealed" in found:
+        return f"{text} NOT SEALED: {found['unsealed']}", {"red": True, "bold": True}
+    if "sealed" in found:
+        return (f"{text} sealed — check it with: deploycheck verify-evidence {found['file']}",
+                {"green": True})
+    return text, {}
+
+
+_MAX_CHANGES = 10  # lines per kind of change in the terminal; the reports have them all
+
+
+def changes_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, bool]]]:
+    """With ``--deploycheck-compare``: what changed since that run (``-qq``: one line)."""
+    from .json import changes_of
+
+    found = changes_of(run)
+    if found is None:
+        return []
+    lines = [(f"changes {found.summary()}", {"bold": True, "yellow": bool(found)})]
+    if verbosity > -2:
+        for title, texts in found.lines():
+            shown = texts if verbosity > 0 else texts[:_MAX_CHANGES]
+            lines.append((f"  {title}:", {"bold": True}))
+            lines += [(f"    {text}", {}) for text in shown]
+            if len(shown) < len(texts):
+                lines.append((f"    … and {len(texts) - len(shown)} more (-v shows all)", {}))
     return lines
 
 

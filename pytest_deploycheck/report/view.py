@@ -18,6 +18,7 @@ from ..outcome import BLOCKING, LABELS
 from ..record import ItemRecord, RunRecord, by_section
 from . import html
 from .html import COLORS, esc
+from .json import changes_of
 
 # a box per status, like the ticks of a checklist kept by hand
 GLYPHS = {"passed": "☑", "failed": "☒", "awaiting": "☐", "invalid": "⚠", "waived": "☑",
@@ -192,7 +193,43 @@ def checklists(run: RunRecord) -> str:
     return "".join(out)
 
 
+def changes(run: RunRecord) -> str:
+    """With ``--deploycheck-compare``: what changed since that run, each item linked."""
+    found = changes_of(run)
+    if found is None:
+        return ""
+    items = {r.ref: r for r in run.items}
+    parts = [f"<h2>Changes {esc(found.summary())}</h2>"]
+    for name, title in found.SECTIONS:
+        listed = getattr(found, name)
+        if listed:
+            parts.append(f"<p><b>{esc(title)}</b></p><ul>" + "".join(
+                f'<li><a href="#{esc(anchor(items[c.ref]))}">{esc(c.ref)}</a> '
+                f"{esc(c.text()[len(c.ref):])}</li>" if c.ref in items else
+                f"<li>{esc(c.text())}</li>" for c in listed) + "</ul>")
+    if found.files:
+        parts.append("<p><b>files changed</b></p><ul>"
+                     + "".join(f"<li><code>{esc(f)}</code></li>" for f in found.files) + "</ul>")
+    return f'<div class="dc-changes">{"".join(parts)}</div>'
+
+
 def render(run: RunRecord) -> str:
     """The whole view, one block of HTML with its own styles."""
-    return (f'{_STYLE}<div class="dc-view">{headline(run)}{html.readiness(run)}'
-            f'<h2>Checklists</h2>{checklists(run)}{html.contacts(run)}</div>')
+    return (f'{_STYLE}<div class="dc-view">{headline(run)}{html.readiness(run)}{changes(run)}'
+            f'<h2>Checklists</h2>{checklists(run)}{html.contacts(run)}{evidence(run)}</div>')
+
+
+def evidence(run: RunRecord) -> str:
+    """The run's JSON as evidence: its digest, and how to check it."""
+    found = run.evidence
+    if not found:
+        return ""
+    how = (f"sealed with an SSH signature ({esc(found['file'])}.sig) and an in-toto "
+           f"statement; check both, the files and every sign-off with <code>deploycheck "
+           f"verify-evidence {esc(found['file'])}</code>" if "sealed" in found else
+           f"<b>not sealed</b>: {esc(found['unsealed'])}" if "unsealed" in found else
+           "not sealed (seal it with <code>deploycheck seal</code>); compare the digest with "
+           "<code>sha256sum</code>")
+    return (f'<div class="dc-evidence"><h2>Evidence</h2><p>This run wrote '
+            f"<code>{esc(found['file'])}</code>, sha256 <code>{esc(found['sha256'])}</code>: "
+            f"{how}.</p></div>")

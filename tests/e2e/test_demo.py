@@ -58,7 +58,7 @@ def items_of(environment: str = "demo") -> dict[str, list[Item]]:
     return {c.id: list(c.items) for c in map(catalog.load, discover([ROOT / "checks"]))}
 
 
-def pytest_in_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def pytest_in_repo(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     """pytest on this repository's checks/, as a user runs it from the project root (in a
     terminal wide enough that the short summary keeps each reason whole, as on CI)."""
     if shutil.which("prometheus") is None:
@@ -68,7 +68,7 @@ def pytest_in_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             pytest.fail(reason)
         pytest.skip(reason)
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          cwd=cwd, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                           check=False, env={**os.environ, "COLUMNS": "250", **env})
 
 
@@ -219,6 +219,49 @@ def test_stopping_the_https_service_closes_the_gate_with_one_line_reasons(
     assert "awaiting sign-off" in dom.one("div", class_="filters").text
     for box in dom.all("div", class_="log"):
         assert not re.search(r"Traceback|CallInfo|(?<![\w.])/(tmp|root|home|work)/", box.text)
+
+
+def test_the_next_release_says_exactly_what_changed_since_the_last(tmp_path: Path) -> None:
+    """1.4.0 as it is, then 1.4.1 with one item edited and the HTTPS service down:
+    --deploycheck-compare and `deploycheck diff` name the edited item, each newly failing
+    item and each sign-off that no longer counts (every one: they were given for 1.4.0)."""
+    repo = tmp_path / "repo"
+    for part in ("checks", "demo"):
+        shutil.copytree(ROOT / part, repo / part)
+    for part in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / part, repo / part)
+    selection = ("-m", "predeploy and not monitoring")
+    first = pytest_in_repo(*selection, "--deploycheck-json=1.4.0.json", cwd=repo)
+    assert first.returncode == 0, first.stdout[-2000:]
+    checklist = repo / "checks/production.yaml"
+    checklist.write_text(checklist.read_text().replace(
+        "title: Firewall rules configured", "title: Firewall rules configured and reviewed"))
+    second = pytest_in_repo(*selection, "-v", "--deploycheck-release=1.4.1",  # -v: every change
+                            "--deploycheck-compare=1.4.0.json", "--deploycheck-json=1.4.1.json",
+                            cwd=repo, DEPLOYCHECK_DEMO_DOWN="https")
+    assert second.returncode == 1
+    before, after = (json.loads((repo / f"{v}.json").read_text()) for v in ("1.4.0", "1.4.1"))
+    changes = after["changes"]
+    assert [c["item"] for c in changes["edited"]] == ["production::firewall-rules"]
+    failing = {f"{i['checklist']}::{i['id']}" for i in after["items"]
+               if i["outcome"] in ("failed", "awaiting")}
+    assert {c["item"] for c in changes["newly_failing"]} == failing  # all passed in 1.4.0
+    assert "production::ssl-certificates" in failing
+    signed = {f"{i['checklist']}::{i['id']}" for i in before["items"]
+              if i["kind"] == "manual" and i["outcome"] == "passed"}
+    assert {c["item"] for c in changes["signoffs_lost"]} == signed
+    assert changes["added"] == changes["removed"] == changes["newly_passing"] == []
+    assert changes["files"] == [
+        f"checks/production.yaml: changed ({before['files']['checklists'][p][:19]}… → "
+        f"{after['files']['checklists'][p][:19]}…)" for p in ["checks/production.yaml"]]
+    diff = subprocess.run([sys.executable, "-m", "pytest_deploycheck", "diff", "1.4.0.json",
+                           "1.4.1.json"], cwd=repo, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert diff.returncode == 0, diff.stderr
+    said = diff.stdout.splitlines()
+    assert said[0].startswith("changes since demo-trader 1.4.0 in demo, run ")
+    assert said == [line for line in second.stdout.splitlines()
+                    if line.startswith(("changes since", "  "))][-len(said):]
 
 
 def test_without_prometheus_the_monitoring_items_say_how_to_install_it(

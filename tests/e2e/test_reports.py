@@ -3,9 +3,11 @@ JUnit, JSON and Markdown — for a checklist mixing every outcome."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -457,6 +459,194 @@ def test_the_html_report_reads_in_release_words_in_a_browser(mixed: Project,
     assert [(a.text, a.attrs["href"]) for a in health.all("a")] == links
     screenshot(mixed.path / "report.html", tmp_path / "report.png", tmp_path / "profile")
     assert (tmp_path / "report.png").stat().st_size > 20_000  # text and bars, not blank
+
+
+# -- what changed since an earlier run -------------------------------------------------
+
+
+def test_compare_names_what_changed_since_the_earlier_run_in_every_report(
+    mixed: Project, server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The earlier run's JSON, then one item edited (its sign-off no longer counts) and
+    the endpoint moved (a passing check fails): every report names exactly those."""
+    run_all(mixed)
+    earlier = tmp_path / "1.4.0.json"
+    (mixed.path / "out/run.json").rename(earlier)
+    mixed.checklist(MIXED.replace("All code reviewed and approved",
+                                  "All code reviewed and approved by two people"))
+    mixed.config(CONFIG.replace("BASE_URL", server.url + "/status/404"))
+    result = run_all(mixed, f"--deploycheck-compare={earlier}")
+    result.assert_outcomes(passed=0, failed=6, skipped=2, xfailed=1)  # exit code: as ever
+    result.stdout.fnmatch_lines([
+        "changes since payments 1.4.0 in production, run *: 2 newly failing, 1 edited, "
+        "1 sign-offs that no longer count, 1 file changed",
+        "  newly failing:",
+        "    production::code-reviewed (All code reviewed and approved by two people): "
+        "passed → awaiting sign-off — *",
+        "    production::health (All endpoints responding): passed → failed — expected "
+        "status 200, got 404*",
+        "  edited:",
+        "    production::code-reviewed (*): passed → awaiting sign-off",
+        "  sign-offs that no longer count:",
+        "    production::code-reviewed (*): passed → awaiting sign-off — alice@example.com "
+        "(security-lead) with key SHA256:* no longer counts: *",
+        "  files changed:",
+        "    checks/app.yaml: changed (sha256:*… → sha256:*…)",
+    ])
+    changes = read_json(mixed)["changes"]
+    assert [c["item"] for c in changes["newly_failing"]] == ["production::code-reviewed",
+                                                             "production::health"]
+    assert [c["item"] for c in changes["edited"]] == ["production::code-reviewed"]
+    assert [c["item"] for c in changes["signoffs_lost"]] == ["production::code-reviewed"]
+    assert changes["newly_passing"] == changes["added"] == changes["removed"] == []
+    assert changes["waivers_lapsed"] == []
+    markdown_text = (mixed.path / "out/run.md").read_text()
+    assert "## Changes since payments 1.4.0 in production, run " in markdown_text
+    assert "- production::health (All endpoints responding): passed → failed" in markdown_text
+    props = junit_properties(mixed)
+    assert [v for k, v in props["code-reviewed"] if k == "change"] == [
+        "newly failing", "edited", "sign-offs that no longer count"]
+    assert [v for k, v in props["health"] if k == "change"] == ["newly failing"]
+    assert [v for k, v in props["api-auth"] if k == "change"] == []
+    page = (mixed.path / "report.html").read_text()
+    assert '<div class="dc-changes"><h2>Changes since payments 1.4.0' in page
+    assert '<a href="#dc-production::health">production::health</a>' in page
+    later = tmp_path / "1.4.1.json"
+    (mixed.path / "out/run.json").rename(later)
+    cli = mixed.pytester.run(sys.executable, "-m", "pytest_deploycheck", "diff", str(earlier),
+                             str(later))
+    assert cli.ret == 0
+    terminal_lines = [line for line in result.stdout.lines if line.startswith(
+        ("changes since", "  ", "    "))]
+    assert cli.outlines == terminal_lines[-len(cli.outlines):]  # the terminal's words
+
+
+def test_compare_with_a_file_that_is_not_a_runs_json_is_a_usage_error(mixed: Project) -> None:
+    mixed.write("junit-not-json.xml", "<testsuite/>")
+    result = mixed.run("--deploycheck-compare=junit-not-json.xml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --deploycheck-compare: junit-not-json.xml:1:1: not "
+                                 "JSON: Expecting value"])
+    mixed.write("other.json", '{"format": "something/2", "items": []}')
+    result = mixed.run("--deploycheck-compare=other.json")
+    result.stderr.fnmatch_lines(["ERROR: --deploycheck-compare: other.json: not the JSON of a "
+                                 "deploycheck run (format 'something/2', expected "
+                                 "'pytest-deploycheck/1'; write one with --deploycheck-json)"])
+
+
+# -- signed evidence ---------------------------------------------------------------------
+
+
+CI_KEY = "ecdsa-p384"  # the CI job's key: it seals the evidence, it signs off nothing
+
+
+@pytest.fixture
+def sealed(mixed: Project, keydir: Path) -> Project:
+    """The mixed run, with the CI key allowed to seal evidence, sealed by it."""
+    ci_key = keydir / CI_KEY
+    ci_key.chmod(0o600)
+    public = " ".join((keydir / f"{CI_KEY}.pub").read_text().split()[:2])
+    with (mixed.path / "checks/allowed_signers").open("a") as signers:
+        signers.write(f'ci@example.com namespaces="deploycheck-evidence" {public}\n')
+    result = run_all(mixed, f"--deploycheck-sign-evidence={ci_key}")
+    result.stdout.fnmatch_lines(["evidence: run.json sha256:* sealed — check it with: "
+                                 "deploycheck verify-evidence run.json"])
+    return mixed
+
+
+def verify_evidence(project: Project, *args: str) -> pytest.RunResult:
+    return project.pytester.run(sys.executable, "-m", "pytest_deploycheck", "verify-evidence",
+                                "out/run.json", *args)
+
+
+def test_sealed_evidence_verifies_and_its_statement_describes_the_run(sealed: Project) -> None:
+    out = sealed.path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "run.intoto.json", "run.intoto.json.sig", "run.json", "run.json.sig", "run.md"]
+    done = verify_evidence(sealed)
+    assert done.ret == 0, done.outlines
+    done.stdout.fnmatch_lines([
+        "ok    run.json: sealed by ci@example.com (key SHA256:*), sha256 *",
+        "ok    run.intoto.json: signed by ci@example.com (key SHA256:*); result FAILED",
+        "ok    3 files checked against the digests of the run",
+        "ok    3 sign-offs of the run checked against the attestation files",
+        "out/run.json: the evidence holds"])
+    statement = json.loads((out / "run.intoto.json").read_text())
+    data = (out / "run.json").read_bytes()
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://in-toto.io/attestation/test-result/v0.1"
+    assert statement["subject"] == [{"name": "run.json",
+                                     "digest": {"sha256": hashlib.sha256(data).hexdigest()}}]
+    predicate = statement["predicate"]
+    assert set(predicate) == {"result", "configuration", "passedTests", "warnedTests",
+                              "failedTests"}
+    assert predicate["result"] == "FAILED"
+    assert [c["name"] for c in predicate["configuration"]] == [
+        "checks/app.yaml", "checks/allowed_signers", "checks/attestations/alice.yaml"]
+    for descriptor in predicate["configuration"]:
+        assert re.fullmatch(r"[0-9a-f]{64}", descriptor["digest"]["sha256"])
+    assert predicate["passedTests"] == ["production::code-reviewed", "production::health"]
+    assert predicate["warnedTests"] == ["production::cdn"]
+    assert predicate["failedTests"] == [
+        "production::go-no-go", "production::risk-signoff", "production::api-auth",
+        "production::notify", "production::stop-trades"]
+    page = (sealed.path / "report.html").read_text()
+    assert f"sha256 <code>{hashlib.sha256(data).hexdigest()}</code>" in page
+    assert "deploycheck verify-evidence run.json" in page
+
+
+def test_one_byte_changed_in_the_sealed_json_is_reported(sealed: Project) -> None:
+    run_json = sealed.path / "out/run.json"
+    data = run_json.read_bytes()
+    edited = data.replace(b'"payments"', b'"paymentz"', 1)
+    assert sum(a != b for a, b in zip(data, edited, strict=True)) == 1  # one byte
+    run_json.write_bytes(edited)
+    done = verify_evidence(sealed)
+    assert done.ret == 1
+    done.stdout.fnmatch_lines([
+        "FAIL  run.json: the signature does not match the signed bytes (they were changed, "
+        "or it was made for other bytes)",
+        "FAIL  run.intoto.json: does not describe run.json as it is (differs in subject)",
+        "out/run.json: 2 problems: do not trust it"])
+
+
+def test_a_checklist_or_sign_off_changed_since_the_run_is_reported(sealed: Project) -> None:
+    checklist = sealed.path / "checks/app.yaml"
+    checklist.write_text(checklist.read_text() + "\n# edited after the release\n")
+    (sealed.path / "checks/attestations/alice.yaml").write_text("[]\n")
+    done = verify_evidence(sealed)
+    assert done.ret == 1
+    done.stdout.fnmatch_lines([
+        "ok    run.json: sealed by ci@example.com *",
+        "FAIL  checks/app.yaml: changed since the run (sha256:* then, sha256:* now)",
+        "FAIL  checks/attestations/alice.yaml: changed since the run *",
+        "FAIL  production::code-reviewed: the sign-off by alice@example.com (security-lead) "
+        "with key SHA256:* is not backed by a valid entry at the time of the run: no such "
+        "entry in the attestation files",
+        "out/run.json: 5 problems: do not trust it"])
+
+
+def test_evidence_sealed_by_a_key_not_allowed_to_seal_is_refused(mixed: Project,
+                                                                  keydir: Path) -> None:
+    (keydir / "ed25519").chmod(0o600)  # alice's key: allowed for sign-offs only
+    run_all(mixed, f"--deploycheck-sign-evidence={keydir / 'ed25519'}")
+    done = verify_evidence(mixed)
+    assert done.ret == 1
+    done.stdout.fnmatch_lines([
+        "FAIL  run.json: key SHA256:* may not sign deploycheck-evidence: allowed_signers line "
+        "1 limits the key to namespaces deploycheck"])
+
+
+def test_sealing_that_fails_fails_the_run_and_says_why(mixed: Project, tmp_path: Path) -> None:
+    result = mixed.run("--deploycheck-json=out/run.json",
+                       f"--deploycheck-sign-evidence={tmp_path / 'no-such-key'}", "-k", "health")
+    assert result.ret == 1  # every selected item passed: the missing seal fails the run
+    result.stdout.fnmatch_lines(["evidence: run.json sha256:* NOT SEALED: ssh-keygen could "
+                                 "not sign: *"])
+    result = mixed.run(f"--deploycheck-sign-evidence={tmp_path / 'key'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --deploycheck-sign-evidence seals the run's JSON: "
+                                 "give --deploycheck-json PATH too"])
 
 
 # -- secrets and xdist ---------------------------------------------------------------

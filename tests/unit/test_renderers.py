@@ -132,7 +132,7 @@ def test_justifications_show_in_markdown() -> None:
 def test_files_are_written_where_asked_and_the_job_summary_appended(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    files.write(RUN, json_path=str(tmp_path / "out/run.json"), markdown_path=None,
-                environ={"GITHUB_STEP_SUMMARY": str(summary)})
+    options = {"deploycheck_json": str(tmp_path / "out/run.json")}
+    files.write(RUN, options.get, environ={"GITHUB_STEP_SUMMARY": str(summary)})
     assert json.loads((tmp_path / "out/run.json").read_text())["project"] == "payments"
     assert summary.read_text().startswith("earlier step\n# Deployment checklists:")
