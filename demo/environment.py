@@ -93,15 +93,30 @@ class Demo:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+START_ATTEMPTS = 3
+STOPPABLE = {"https", "feed", "dns"}  # what DEPLOYCHECK_DEMO_DOWN can leave down
+
+
 def start() -> Demo:
-    """Bring the demo up; on any failure, stop what started and raise."""
-    demo = Demo(Path(tempfile.mkdtemp(prefix="deploycheck-demo-")))
-    try:
-        _start(demo, {s.strip() for s in os.environ.get(DOWN_ENV, "").split(",") if s.strip()})
-    except BaseException:
-        demo.stop()
-        raise
-    return demo
+    """Bring the demo up; on any failure, stop what started and raise. Prometheus and
+    Alertmanager are given free ports before they start, which another program may take
+    in between on a busy machine: a start that fails is tried again, up to
+    :data:`START_ATTEMPTS` times."""
+    down = {s.strip() for s in os.environ.get(DOWN_ENV, "").split(",") if s.strip()}
+    for attempt in range(1, START_ATTEMPTS + 1):
+        demo = Demo(Path(tempfile.mkdtemp(prefix="deploycheck-demo-")))
+        try:
+            _start(demo, down)
+        except (RuntimeError, OSError):
+            demo.stop()
+            if attempt == START_ATTEMPTS or not down <= STOPPABLE:  # a mistake: say it at once
+                raise
+            continue
+        except BaseException:
+            demo.stop()
+            raise
+        return demo
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _start(demo: Demo, down: set[str]) -> None:

@@ -239,7 +239,7 @@ def test_the_next_release_says_exactly_what_changed_since_the_last(tmp_path: Pat
     second = pytest_in_repo(*selection, "-v", "--deploycheck-release=1.4.1",  # -v: every change
                             "--deploycheck-compare=1.4.0.json", "--deploycheck-json=1.4.1.json",
                             cwd=repo, DEPLOYCHECK_DEMO_DOWN="https")
-    assert second.returncode == 1
+    assert second.returncode == 1, second.stdout[-3000:] + second.stderr[-3000:]
     before, after = (json.loads((repo / f"{v}.json").read_text()) for v in ("1.4.0", "1.4.1"))
     changes = after["changes"]
     assert [c["item"] for c in changes["edited"]] == ["production::firewall-rules"]
