@@ -74,6 +74,25 @@ class RetryDoc:
 
 @with_config(ConfigDict(extra="forbid"))
 @dataclass
+class HoldDoc:
+    """``hold: {for: 30m, every: 1m, failure_limit: 0}``: the check runs every ``every``
+    (default: a tenth of the window) for ``for`` (at most ``1d``)."""
+
+    window: Annotated[Timeout, Field(alias="for")]
+    every: Timeout | None = None
+    failure_limit: Annotated[int, Field(ge=0)] = 0
+
+    def __post_init__(self) -> None:
+        if self.every is not None and self.every > self.window:
+            raise PydanticCustomError("deploycheck_invalid", "'every' is longer than the "
+                                      "window ('for'): the check would run once")
+
+
+HOLD_KEYS = ["for", "every", "failure_limit"]
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass
 class AttestDoc:
     """``roles`` (any of them) with a ``quorum``, or ``require``: a count per role, every
     place filled by a different person (``{qa-lead: 1, sre-lead: 1}``: four eyes)."""
@@ -129,6 +148,7 @@ class ItemDoc(Inherited):
     title: str = ""
     description: str = ""
     retry: RetryDoc | None = None
+    hold: HoldDoc | None = None
     check: dict[str, Any] | None = None
     attest: AttestDoc | None = None
     # ``{title: Runbook, url: https://…}``, or ``{ticket: OPS-12}``: a link template of the
@@ -170,6 +190,8 @@ def doc_keys(path: KeyPath) -> list[str]:
         return field_names(RetryDoc)
     if shape[-1:] == ["attest"]:
         return field_names(AttestDoc)
+    if shape[-1:] == ["hold"]:
+        return HOLD_KEYS
     if shape[-1:] in (["only_in"], ["except_in"]):
         return field_names(ScopeDoc)
     return field_names({0: ChecklistDoc, 2: SectionDoc, 4: ItemDoc}.get(len(path), ItemDoc))

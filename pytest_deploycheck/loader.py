@@ -27,7 +27,7 @@ from .documents import (
 )
 from .errors import ChecklistError, DeploycheckError, Problem
 from .links import LinkMistake, link_of
-from .model import Attest, CheckCall, Checklist, Item, Link, Location, Retry, Section
+from .model import Attest, CheckCall, Checklist, Hold, Item, Link, Location, Retry, Section
 from .problems import Locator, problems_from, spec_keys, suggest
 from .project import Settings
 from .registry import REGISTRY
@@ -211,6 +211,7 @@ class _Builder:
         if groups:
             self.check_hosts(path, groups, eff, idoc, check)
         links = self.links(idoc.links, (*path, "links"))
+        hold = self.hold(idoc, path)
         if len(self.problems) > before or phase is None:
             return None
         line, column = self.source.mark(path)
@@ -223,6 +224,7 @@ class _Builder:
             except_in=tuple(eff["except_in"]),
             scope_reason=eff["scope_reason"],
             retry=Retry(idoc.retry.timeout, idoc.retry.interval) if idoc.retry else None,
+            hold=hold,
             timeout=eff.get("timeout") or self.settings.project.timeout,
             check=check,
             attest=attest,
@@ -232,6 +234,18 @@ class _Builder:
             checklist_title=cdoc.title, section_title=sdoc.title,
             section_line=self.source.mark(path[:2])[0], links=links,
         )
+
+    def hold(self, idoc: ItemDoc, path: KeyPath) -> Hold | None:
+        if idoc.hold is None:
+            return None
+        if idoc.attest is not None:
+            self.problem((*path, "hold"), "'hold' repeats a check; a manual item has none",
+                         "drop 'hold', or give the item a 'check'", key=True)
+        elif idoc.retry is not None:
+            self.problem((*path, "hold"), "'hold' and 'retry' together", "a hold runs the "
+                         "check again and again already: drop 'retry'", key=True)
+        doc = idoc.hold
+        return Hold(doc.window, doc.every or max(doc.window / 10, 0.1), doc.failure_limit)
 
     def links(self, written: list[dict[str, str]], path: KeyPath) -> tuple[Link, ...]:
         found = []

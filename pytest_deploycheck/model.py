@@ -39,6 +39,17 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """Hold over time: run the check every ``every`` seconds for ``window`` seconds; it
+    passes only when it held for the whole window, and fails as soon as more than
+    ``failure_limit`` attempts failed."""
+
+    window: float
+    every: float
+    failure_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class CheckCall:
     """The automated part of an item: a check type and its validated spec."""
 
@@ -83,6 +94,7 @@ class Item:
     except_in: tuple[str, ...] = ()
     scope_reason: str = ""  # why it applies only where it does (only_in / except_in)
     retry: Retry | None = None
+    hold: Hold | None = None
     timeout: float = DEFAULT_TIMEOUT
     check: CheckCall | None = None
     attest: Attest | None = None

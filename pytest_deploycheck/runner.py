@@ -25,9 +25,10 @@ from typing import Any
 
 from .context import CheckContext
 from .errors import CheckFailed, EvidenceValue
+from .hold import held
 from .hosts.groups import HostRef
 from .hosts.targets import Targets
-from .model import CheckCall, Item, Result, Retry
+from .model import CheckCall, Hold, Item, Result, Retry
 from .registry import REGISTRY
 from .secrets import Secrets
 from .units import format_duration
@@ -47,6 +48,7 @@ class RunContext:
     secrets: Secrets = field(default_factory=Secrets)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     targets: Targets = field(default_factory=Targets)
+    stopping: threading.Event = field(default_factory=threading.Event)  # -x, Ctrl-C
 
 
 def _plain(value: object) -> EvidenceValue:
@@ -54,14 +56,16 @@ def _plain(value: object) -> EvidenceValue:
 
 
 def run_check(call: CheckCall, run: RunContext, *, timeout: float, retry: Retry | None = None,
-              host: HostRef | None = None) -> Result:
+              host: HostRef | None = None, hold: Hold | None = None) -> Result:
     """Run the check ``call`` (on ``host``), each attempt within ``timeout`` seconds,
-    polling per ``retry``, and say what was found (not yet redacted) — with the warnings
-    the check raised on this thread, those of the libraries it imports left out."""
+    polling per ``retry`` or holding per ``hold``, and say what was found (not yet
+    redacted) — with the warnings the check raised on this thread, those of the libraries
+    it imports left out."""
     check_type = REGISTRY.get(call.type)
     assert check_type is not None, f"check type {call.type} vanished after collection"
     with caught() as found:
-        result = _run_check(call, run, timeout, retry, host)
+        result = _run_check(call, run, timeout, retry, host) if hold is None else held(
+            lambda: _run_check(call, run, timeout, None, host), hold, run.stopping)
     own = _libraries(check_type.modules(call.spec))
     kept = tuple(w for w in found if not (own and str(w.filename).startswith(own)))
     return replace(result, warnings=kept) if kept else result
@@ -187,8 +191,10 @@ def raise_again(found: Iterable[Any], redact: Any = str) -> None:
 
 
 def time_limit(item: Item) -> float:
-    """The longest ``item``'s probe may take from start to end: its timeout, or
-    the polling time plus one more attempt."""
+    """The longest ``item``'s probe may take from start to end: its timeout, or the
+    polling time or the hold's window plus one more attempt."""
+    if item.hold:
+        return item.hold.window + item.timeout
     return item.retry.timeout + item.timeout if item.retry else item.timeout
 
 
@@ -217,7 +223,7 @@ class Probe:
         assert item.check is not None
         try:
             self.result = run_check(item.check, self.run, timeout=item.timeout,
-                                    retry=item.retry, host=self.host)
+                                    retry=item.retry, host=self.host, hold=item.hold)
         except BaseException as exc:  # never let a worker die silently
             self.result = Result(False, f"the probe crashed: {type(exc).__name__}: {exc}")
         finally:
@@ -372,12 +378,15 @@ class Prober:
         return wait(probe, self.pool)
 
     def stop(self) -> None:
-        """Launch no more probes (the run is stopping: ``-x``, ``--maxfail``)."""
+        """Launch no more probes, end the holds (the run is stopping: ``-x``,
+        ``--maxfail``)."""
+        self.context.stopping.set()
         if self.pool is not None:
             self.pool.cancel_pending()
 
     def close(self) -> None:
         """Stop the threads; the probes not asked for are dropped."""
+        self.context.stopping.set()
         if self.pool is not None:
             self.pool.close()
             self.pool = None

@@ -30,6 +30,7 @@ class Handler(BaseHTTPRequestHandler):
     /badjson            200 with an invalid JSON body
     /reset              resets the connection without answering
     /flaky/KEY/N        503 for the first N requests of KEY, then 200
+    /breaks/KEY/S       200 for S seconds after the first request of KEY, then 500
     """
 
     server: LoopbackServer
@@ -83,6 +84,11 @@ class Handler(BaseHTTPRequestHandler):
                                        struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
+        elif route == "breaks":
+            with self.server.lock:
+                first = self.server.first_seen.setdefault(parts[1], time.monotonic())
+            healthy = time.monotonic() - first < float(parts[2])
+            self._send(200 if healthy else 500, b"fine" if healthy else b"broken")
         elif route == "flaky":
             key, failures = parts[1], int(parts[2])
             count = self.server.counts.get(key, 0) + 1
@@ -106,6 +112,7 @@ class LoopbackServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.seen: list[tuple[str, dict[str, str]]] = []
         self.counts: dict[str, int] = {}
+        self.first_seen: dict[str, float] = {}
         self.scheme = "http"
         self.lock = threading.Lock()
         self.in_flight = 0
