@@ -18,23 +18,53 @@ rules loaded, scrape targets up, Alertmanager ready with its receivers.
 A query that returns several series holds every one of them to ``min``, ``max`` and
 ``equals``; one that returns none fails. Give at least one thing to check. Evidence:
 ``value``, ``series``, ``rules``, ``targets``, ``receivers``.
+
+**Over a window, from history** — "the first 24 hours" checked the morning after, in
+seconds, with range queries::
+
+        query: 'histogram_quantile(0.99, sum by (le) (rate(latency_bucket[5m])))'
+        over: 24h                 # or since_deploy: from the deploy until now
+        max: 0.5                  # every sample of the window: the worst one decides
+
+**Against a baseline** — "performance degradation > 50 %"::
+
+        baseline: {offset: 7d}    # the same query a week ago (or: before_deploy)
+        max_ratio: 1.5            # now at most 1.5 times the baseline …
+        max_increase: 0.2         # … and at most 0.2 above it
+
+Without ``over`` the value now is compared with the value at the baseline's time; with
+``over``, the mean over the window with the mean over the same length of time at the
+baseline. Series are matched by their labels; one without a baseline fails. The deploy
+time (``since_deploy``, ``before_deploy``) is ``deployed_at`` (an ISO time or Unix
+seconds, e.g. ``"${deployed_at}"``), else ``$DEPLOYCHECK_DEPLOYED_AT``, else the time of
+the release's git tag (``1.4.0`` or ``v1.4.0``) in the project. Evidence adds ``window``,
+``worst``, ``worst at``, ``baseline``, ``baseline at``, ``ratio``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
 
 import requests
+from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from .. import spawn
 from ..context import CheckContext
 from ..errors import CheckFailed
 from ..registry import check_type
-from ..units import format_duration
+from ..units import Duration, format_duration
 from ._net import request_failure, session_until
+
+
+@dataclass(frozen=True)
+class Baseline:
+    offset: Duration
 
 
 @dataclass(frozen=True)
@@ -44,15 +74,24 @@ class Prometheus:
     min: float | None = None
     max: float | None = None
     equals: float | None = None
+    over: Duration | Literal["since_deploy"] | None = None
+    baseline: Baseline | Literal["before_deploy"] | None = None
+    max_ratio: Annotated[float, Field(gt=0)] | None = None
+    max_increase: float | None = None
+    deployed_at: str | None = None
     rules: list[str] = field(default_factory=list)
     targets_up: bool = False
     alertmanager: str | None = None
     receivers: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if (self.min is not None or self.max is not None or self.equals is not None) and (
-                self.query is None):
-            raise PydanticCustomError("deploycheck_invalid", "min, max and equals need a query")
+        if (self.min is not None or self.max is not None or self.equals is not None
+                or self.over is not None or self.baseline is not None) and self.query is None:
+            raise PydanticCustomError("deploycheck_invalid", "min, max, equals, over and "
+                                      "baseline need a query")
+        if (self.baseline is None) != (self.max_ratio is None and self.max_increase is None):
+            raise PydanticCustomError("deploycheck_invalid", "a baseline goes with max_ratio "
+                                      "or max_increase (what to compare), and they with it")
         if self.receivers and self.alertmanager is None:
             raise PydanticCustomError("deploycheck_invalid", "receivers need alertmanager")
         if self.query is None and not self.rules and not self.targets_up and (
@@ -84,34 +123,133 @@ def _get(url: str, ctx: CheckContext, **params: str) -> Any:
     return body
 
 
-def _query(spec: Prometheus, ctx: CheckContext) -> None:
+Series = list[tuple[str, list[tuple[float, float]]]]  # labels, (time, value) samples
+DEPLOYED_ENV = "DEPLOYCHECK_DEPLOYED_AT"
+MAX_POINTS = 600  # samples a range query asks per series
+
+
+def _stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fetch(spec: Prometheus, ctx: CheckContext, at: float,
+           window: tuple[float, float] | None) -> Series:
+    """The query's series at ``at``, or over ``window`` (start, end) with a range query."""
     assert spec.query is not None
-    data = _get(f"{spec.url.rstrip('/')}/api/v1/query", ctx, query=spec.query).get("data", {})
+    base = spec.url.rstrip("/")
+    if window is None:
+        data = _get(f"{base}/api/v1/query", ctx, query=spec.query, time=f"{at:.3f}").get(
+            "data", {})
+    else:
+        start, end = window
+        step = max(1, math.ceil((end - start) / MAX_POINTS))
+        data = _get(f"{base}/api/v1/query_range", ctx, query=spec.query, start=f"{start:.3f}",
+                    end=f"{end:.3f}", step=str(step)).get("data", {})
     results = data.get("result")
     if data.get("resultType") == "scalar":
-        series = [("", float(results[1]))]
-    elif isinstance(results, list):
-        series = [(_labels(r.get("metric", {})), float(r["value"][1]))
-                  for r in results if "value" in r]
-    else:
+        return [("", [(float(results[0]), float(results[1]))])]
+    if not isinstance(results, list):
         raise CheckFailed(f"unexpected answer to {spec.query!r}: {str(data)[:80]}")
+    return [(_labels(r.get("metric", {})),
+             [(float(t), float(v)) for t, v in ([r["value"]] if "value" in r else
+                                                r.get("values", []))])
+            for r in results if "value" in r or r.get("values")]
+
+
+def _deployed(spec: Prometheus, ctx: CheckContext) -> float:
+    """When the release was deployed: ``deployed_at``, ``$DEPLOYCHECK_DEPLOYED_AT``, or the
+    time of the release's git tag."""
+    text = spec.deployed_at or ctx.environ.get(DEPLOYED_ENV)
+    if text:
+        try:
+            return float(text) if text.replace(".", "", 1).isdigit() else datetime.fromisoformat(
+                text.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise CheckFailed(f"the deploy time {text!r} is not a time like "
+                              "2026-12-01T10:00:00Z (or Unix seconds)") from None
+    release = ctx.release
+    for tag in ([release, f"v{release}"] if release else []):
+        done = spawn.run(["git", "log", "-1", "--format=%ct", f"refs/tags/{tag}", "--"],
+                         timeout=ctx.remaining(), environ=ctx.environ, cwd=ctx.rootdir,
+                         capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip().isdigit():
+            return float(done.stdout.strip())
+    raise CheckFailed(f"no deploy time: give deployed_at, set ${DEPLOYED_ENV}, or tag the "
+                      f"release ({release or 'not set'}) in the project's git repository")
+
+
+def _query(spec: Prometheus, ctx: CheckContext) -> None:
+    now = time.time()
+    window = None
+    if spec.over is not None:
+        start = _deployed(spec, ctx) if spec.over == "since_deploy" else now - float(spec.over)
+        window = (min(start, now - 1), now)
+        ctx.record(window=f"{_stamp(window[0])} to {_stamp(now)}")
+    series = _fetch(spec, ctx, now, window)
     if not series:
-        raise CheckFailed(f"{spec.query!r} returned no series (is the data flowing?)")
-    value = series[0][1]
-    ctx.record(value=str(value) if math.isnan(value) else value, series=len(series))
-    if spec.min is None and spec.max is None and spec.equals is None:
-        return
-    for labels, value in series:  # every series: one of them down must not pass unseen
-        where = f"{spec.query}{labels}" if len(series) > 1 else spec.query
+        raise CheckFailed(f"{spec.query!r} returned no series"
+                          + (" in the window" if window else "") + " (is the data flowing?)")
+    first = series[0][1]
+    if window is None:
+        value = first[-1][1]
+        ctx.record(value=str(value) if math.isnan(value) else value, series=len(series))
+    else:
+        ctx.record(samples=sum(len(samples) for _, samples in series), series=len(series))
+    for labels, samples in series:  # every series: one of them down must not pass unseen
+        _bounds(spec, labels, samples, len(series) > 1, window is not None, ctx)
+    if spec.baseline is not None:
+        _compare(spec, ctx, series, now, window)
+
+
+def _bounds(spec: Prometheus, labels: str, samples: list[tuple[float, float]], several: bool,
+            ranged: bool, ctx: CheckContext) -> None:
+    where = f"{spec.query}{labels}" if several else spec.query
+    over = " over the window" if ranged else ""
+    for moment, value in samples:
         if math.isnan(value):  # NaN compares false with everything: min and max unseen
             raise CheckFailed(f"{where!r} is NaN, not a number to compare (no samples in "
-                              "its range yet, or a division by zero?)")
+                              "its range yet, or a division by zero?)"
+                              + (f" at {_stamp(moment)}" if ranged else ""))
         if spec.equals is not None and value != spec.equals:
-            raise CheckFailed(f"expected {where} == {spec.equals:g}, got {value:g}")
-        if spec.min is not None and value < spec.min:
-            raise CheckFailed(f"expected {where} >= {spec.min:g}, got {value:g}")
-        if spec.max is not None and value > spec.max:
-            raise CheckFailed(f"expected {where} <= {spec.max:g}, got {value:g}")
+            at = f" at {_stamp(moment)}" if ranged else ""
+            raise CheckFailed(f"expected {where} == {spec.equals:g}{over}, got {value:g}{at}")
+    high = max(samples, key=lambda s: s[1])
+    low = min(samples, key=lambda s: s[1])
+    if ranged and (spec.max is not None or spec.min is not None):
+        worst = high if spec.max is not None else low
+        ctx.record(worst=worst[1], **{"worst at": _stamp(worst[0])})
+    for bound, (moment, value), sign in ((spec.min, low, ">="), (spec.max, high, "<=")):
+        if bound is not None and (value < bound if sign == ">=" else value > bound):
+            at = f" at {_stamp(moment)}" if ranged else ""
+            raise CheckFailed(f"expected {where} {sign} {bound:g}{over}, got {value:g}{at}")
+
+
+def _compare(spec: Prometheus, ctx: CheckContext, series: Series, now: float,
+             window: tuple[float, float] | None) -> None:
+    """The value now (the window's mean) against the baseline's (the same span then)."""
+    end = now - float(spec.baseline.offset) if isinstance(spec.baseline, Baseline) else (
+        _deployed(spec, ctx))
+    span = (end - (window[1] - window[0]), end) if window is not None else None
+    then = dict(_fetch(spec, ctx, end, span))
+    ctx.record(**{"baseline at": _stamp(end)})
+    for labels, samples in series:
+        where = f"{spec.query}{labels}" if len(series) > 1 else spec.query
+        before = then.get(labels)
+        if not before:
+            raise CheckFailed(f"no baseline for {where!r} at {_stamp(end)} (no data then)")
+        current = sum(v for _, v in samples) / len(samples)
+        base = sum(v for _, v in before) / len(before)
+        ratio = current / base if base else (math.inf if current > 0 else 1.0)
+        ctx.record(value=round(current, 6), baseline=round(base, 6),
+                   ratio=round(ratio, 3) if math.isfinite(ratio) else "infinite")
+        if spec.max_ratio is not None and ratio > spec.max_ratio:
+            raise CheckFailed(f"expected {where} at most {spec.max_ratio:g} times its "
+                              f"baseline, got {current:g} against {base:g} at {_stamp(end)} "
+                              f"(ratio {ratio:.2f})")
+        if spec.max_increase is not None and current - base > spec.max_increase:
+            raise CheckFailed(f"expected {where} at most {spec.max_increase:g} above its "
+                              f"baseline, got {current:g} against {base:g} at {_stamp(end)} "
+                              f"(+{current - base:g})")
 
 
 def _labels(metric: dict[str, str]) -> str:

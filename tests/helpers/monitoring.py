@@ -8,7 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,4 +120,44 @@ scrape_configs:
             proc.terminate()
             proc.wait(timeout=10)
         nothing.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# What the history Prometheus holds: a gauge per name, its value at a moment (Unix seconds)
+HISTORY_STEP = 300  # seconds between samples; the last ten minutes every 30 s
+
+
+def history_text(now: float, series: Mapping[str, Callable[[float], float]]) -> str:
+    """OpenMetrics text of each gauge of ``series`` (name → function of time) over the
+    last day and around a week ago: what a real Prometheus would have scraped."""
+    moments = sorted({*range(int(now) - 8 * 86400, int(now) - 6 * 86400, HISTORY_STEP),
+                      *range(int(now) - 86400 - 3600, int(now) - 600, HISTORY_STEP),
+                      *range(int(now) - 600, int(now) + 1, 30)})
+    lines = []
+    for name, value in series.items():
+        lines.append(f"# TYPE {name} gauge")
+        lines += [f'{name}{{job="api"}} {value(t)} {t}' for t in moments]
+    return "\n".join([*lines, "# EOF"]) + "\n"
+
+
+@contextmanager
+def history(series: Mapping[str, Callable[[float], float]]) -> Iterator[str]:
+    """A real Prometheus whose storage holds ``series`` over the past days (backfilled by
+    ``promtool tsdb create-blocks-from openmetrics``); its URL."""
+    base = Path(tempfile.mkdtemp(prefix="deploycheck-history-"))
+    (base / "metrics.om").write_text(history_text(time.time(), series))
+    done = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "-q",
+                           str(base / "metrics.om"), str(base / "data")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    (base / "prometheus.yml").write_text("global: {scrape_interval: 15s}\nscrape_configs: []\n")
+    port = free_port()
+    proc = start(["prometheus", f"--config.file={base / 'prometheus.yml'}",
+                  f"--storage.tsdb.path={base / 'data'}", "--storage.tsdb.retention.time=30d",
+                  f"--web.listen-address=127.0.0.1:{port}"], f"http://127.0.0.1:{port}/-/ready")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)
