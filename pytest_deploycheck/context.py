@@ -33,7 +33,9 @@ class CheckContext:
       runs a program there and returns its ``rc``, ``stdout`` and ``stderr``; ``None``
       on this machine.
     - ``environ``: the process environment the check reads (``${env:…}`` already
-      resolved in the spec); ``environment``, ``release`` and ``rootdir`` of the run.
+      resolved in the spec); ``environment``, ``release`` and ``rootdir`` of the run;
+      ``deployed_at``, when the release was deployed, if the run was told
+      (``--deploycheck-deployed-at``, ``$DEPLOYCHECK_DEPLOYED_AT``).
     """
 
     timeout: float
@@ -44,6 +46,7 @@ class CheckContext:
     started: float = field(default_factory=time.monotonic)
     host: Target | None = None  # the target host, for an item with 'on:'
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    deployed_at: str | None = None  # --deploycheck-deployed-at, $DEPLOYCHECK_DEPLOYED_AT
 
     @property
     def deadline(self) -> float:

@@ -19,6 +19,15 @@ PHASE_HELP = {
 DEFAULT_TIMEOUT = 10.0
 
 
+def markers(phases: tuple[str, ...]) -> list[str]:
+    """The markers an item can carry, as pytest's ``markers`` ini lines: each phase,
+    ``automated`` and ``manual`` (tags are added as checklists name them)."""
+    return [*(f"{phase}: deploycheck phase — {PHASE_HELP.get(phase, 'deployment phase')}"
+              for phase in phases),
+            "automated: checklist item checked by a probe",
+            "manual: checklist item that needs a signed sign-off"]
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     path: str

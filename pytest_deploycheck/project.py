@@ -43,6 +43,7 @@ from .yamlsrc import KeyPath, Source, load
 RELEASE_ENV = "DEPLOYCHECK_RELEASE"
 ENVIRONMENT_ENV = "DEPLOYCHECK_ENV"
 COMMIT_ENV = "DEPLOYCHECK_COMMIT"
+DEPLOYED_ENV = "DEPLOYCHECK_DEPLOYED_AT"
 DEFAULT_CONFIG = "checks/deploycheck.yaml"
 
 
@@ -220,6 +221,7 @@ class Settings:
     hosts: tuple[HostGroup, ...] = ()  # the environment's host groups
     commit: str | None = None  # the deployed commit or artifact digest sign-offs must name
     attestations: Path | None = None  # a file or directory named on the command line
+    deployed_at: str | None = None  # when the release was deployed (ISO time, Unix seconds)
 
     def with_variables(self, found: Mapping[str, Scalar]) -> Settings:
         """These settings with ``found`` (an environment hook's) over the config's."""
@@ -234,6 +236,7 @@ class Requested:
     release: str | None = None
     commit: str | None = None
     attestations: str | None = None
+    deployed_at: str | None = None
 
     @classmethod
     def first_set(cls, options: Mapping[str, str | None], environ: Mapping[str, str],
@@ -246,7 +249,8 @@ class Requested:
             release=options.get("release") or environ.get(RELEASE_ENV)
             or ini.get("deploycheck_release") or None,
             commit=options.get("commit") or environ.get(COMMIT_ENV) or None,
-            attestations=options.get("attestations") or None)
+            attestations=options.get("attestations") or None,
+            deployed_at=options.get("deployed_at") or environ.get(DEPLOYED_ENV) or None)
 
 
 def settings_for(project: Project, requested: Requested, rootdir: Path) -> Settings:
@@ -254,7 +258,8 @@ def settings_for(project: Project, requested: Requested, rootdir: Path) -> Setti
     release = requested.release or project.release or git_describe(rootdir)
     settings = project.select(requested.environment, release)
     attestations = Path(requested.attestations) if requested.attestations else None
-    return replace(settings, commit=requested.commit, attestations=attestations)
+    return replace(settings, commit=requested.commit, attestations=attestations,
+                   deployed_at=requested.deployed_at)
 
 
 def git_describe(rootdir: Path) -> str | None:

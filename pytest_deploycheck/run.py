@@ -22,10 +22,11 @@ from .hosts.groups import HostRef
 from .hosts.targets import Targets
 from .model import Item, Result, SignOff
 from .outcome import STOPS_RUNBOOK, blocked_message, status_of
+from .probe_warnings import raise_again
 from .project import Settings
 from .record import ItemRecord, RunRecord, file_digest
 from .registry import preload
-from .runner import DEFAULT_CONCURRENCY, Prober, RunContext, raise_again
+from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
 from .secrets import Secrets
 
 
@@ -66,7 +67,8 @@ class Run:
         secrets = Secrets()
         environ = os.environ if environ is None else environ
         context = RunContext(rootdir, settings.environment, settings.release, secrets,
-                             environ, Targets(None if environ is os.environ else environ))
+                             environ, Targets(None if environ is os.environ else environ),
+                             deployed_at=settings.deployed_at)
         return cls(settings, prober=Prober(context, concurrency),
                    signoffs=SignOffs(settings, rootdir), secrets=secrets)
 

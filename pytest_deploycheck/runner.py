@@ -9,19 +9,15 @@ lane of their own; :func:`wait` gives up on a probe that overruns its time limit
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
-import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from .context import CheckContext
 from .errors import CheckFailed, EvidenceValue
@@ -29,6 +25,7 @@ from .hold import held
 from .hosts.groups import HostRef
 from .hosts.targets import Targets
 from .model import CheckCall, Hold, Item, Result, Retry
+from .probe_warnings import caught, libraries
 from .registry import REGISTRY
 from .secrets import Secrets
 from .units import format_duration
@@ -49,6 +46,7 @@ class RunContext:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     targets: Targets = field(default_factory=Targets)
     stopping: threading.Event = field(default_factory=threading.Event)  # -x, Ctrl-C
+    deployed_at: str | None = None
 
 
 def _plain(value: object) -> EvidenceValue:
@@ -66,7 +64,7 @@ def run_check(call: CheckCall, run: RunContext, *, timeout: float, retry: Retry 
     with caught() as found:
         result = _run_check(call, run, timeout, retry, host) if hold is None else held(
             lambda: _run_check(call, run, timeout, None, host), hold, run.stopping)
-    own = _libraries(check_type.modules(call.spec))
+    own = libraries(check_type.modules(call.spec))
     kept = tuple(w for w in found if not (own and str(w.filename).startswith(own)))
     return replace(result, warnings=kept) if kept else result
 
@@ -92,6 +90,7 @@ def _run_check(call: CheckCall, run: RunContext, timeout: float, retry: Retry | 
                                                           poll_until - time.monotonic()))
         ctx = CheckContext(timeout=budget, rootdir=run.rootdir, environment=run.environment,
                            release=run.release, environ=run.environ,
+                           deployed_at=run.deployed_at,
                            host=run.targets.get(host) if host is not None else None)
         passed, message = _attempt(check_type.run, spec, ctx)
         evidence: dict[str, EvidenceValue] = {"host": host.id} if host is not None else {}
@@ -124,67 +123,6 @@ def _attempt(run: object, spec: object, ctx: CheckContext) -> tuple[bool, str]:
     if returned:
         ctx.evidence.update(returned)
     return True, ""
-
-
-# -- the warnings a check raises ------------------------------------------------------
-#
-# Warnings go to whatever item is current on the main thread; a probe runs on a thread of
-# its own, often while another item reports. So each check's warnings are caught on the
-# thread that runs it (CPython's hook, warnings._showwarnmsg, sees every warning shown) and
-# handed to its item, which raises them again in its own turn.
-
-_sink = threading.local()
-_show = warnings._showwarnmsg  # type: ignore[attr-defined]
-
-
-def _route(message: warnings.WarningMessage) -> None:
-    found: list[warnings.WarningMessage] | None = getattr(_sink, "found", None)
-    if found is None:
-        _show(message)
-    else:
-        found.append(message)
-
-
-if not getattr(warnings._showwarnmsg, "deploycheck", False):  # type: ignore[attr-defined]
-    _route.deploycheck = True  # type: ignore[attr-defined]
-    warnings._showwarnmsg = _route  # type: ignore[attr-defined]
-
-
-@contextlib.contextmanager
-def caught() -> Iterator[list[warnings.WarningMessage]]:
-    """The warnings shown on this thread while in the block, instead of shown."""
-    outer = getattr(_sink, "found", None)
-    found: list[warnings.WarningMessage] = []
-    _sink.found = found
-    try:
-        yield found
-    finally:
-        _sink.found = outer
-
-
-def _libraries(modules: Iterable[str]) -> tuple[str, ...]:
-    """Where the packages of ``modules`` live (imported ones): a warning raised there is
-    the library speaking of its own internals, nothing a checklist's author can act on."""
-    found = []
-    for name in modules:
-        module = sys.modules.get(name.partition(".")[0])
-        where = getattr(module, "__file__", None)
-        if where:  # a package's directory, or a lone module's file
-            found.append(os.path.dirname(where) + os.sep if hasattr(module, "__path__")
-                         else where)
-    return tuple(found)
-
-
-def raise_again(found: Iterable[Any], redact: Any = str) -> None:
-    """Raise the warnings a check raised (``Result.warnings``) again, in the calling
-    thread, their text redacted: the item reporting them is the one that raised them."""
-    for message in found:
-        text = redact(str(message.message))
-        try:
-            warning = message.category(text)
-        except Exception:  # a category that takes other arguments
-            warning = Warning(text)
-        warnings.warn_explicit(warning, message.category, message.filename, message.lineno)
 
 
 # -- running probes on worker threads ------------------------------------------
@@ -296,8 +234,11 @@ def run_alone(probe: Probe) -> Probe:
     return probe
 
 
-def wait(probe: Probe, pool: Pool | None = None) -> Result:
-    """The probe's result, or a failure once it overruns its time limit."""
+def wait(probe: Probe, pool: Pool | None = None,
+         progress: Callable[[Probe | None], None] | None = None) -> Result:
+    """The probe's result, or a failure once it overruns its time limit; ``progress``
+    is told about the running probe about once a second while it is awaited, and
+    ``None`` when the wait is over."""
     limit = time_limit(probe.item)
     while True:
         started = probe.started
@@ -309,7 +250,13 @@ def wait(probe: Probe, pool: Pool | None = None) -> Result:
                 # cancelled, or every worker is held by a hung probe: run it on its own
                 return wait(run_alone(Probe(probe.item, probe.run, probe.host)))
             continue
-        if probe.done.wait(max(0.0, started + limit + GRACE - time.monotonic())):
+        deadline = started + limit + GRACE
+        while progress is not None and not probe.done.wait(min(1.0, max(
+                0.0, deadline - time.monotonic()))) and time.monotonic() < deadline:
+            progress(probe)
+        if progress is not None:
+            progress(None)
+        if probe.done.wait(max(0.0, deadline - time.monotonic())):
             break
         probe.abandoned = True
         if pool is not None:
@@ -339,6 +286,8 @@ class Prober:
         self._upcoming: deque[tuple[int, str, Item, HostRef | None]] = deque()
         self._position: dict[str, int] = {}
         self._lane: Pool | None = None
+        # told, about once a second, how the holds go while the run waits on one
+        self.progress: Callable[[str | None], None] | None = None
 
     def prefetch(self, planned: Iterable[tuple[str, Item, HostRef | None]]) -> None:
         """Start probing the concurrent checks of ``planned`` — (key, item, host) in the
@@ -374,8 +323,25 @@ class Prober:
         if probe is None:  # checks that run alone, one after the other, on a lane of their own
             if self._lane is None or self._lane.stuck():
                 self._lane = Pool(1)
-            return wait(self._lane.submit(Probe(item, self.context, host)), self._lane)
-        return wait(probe, self.pool)
+            return wait(self._lane.submit(Probe(item, self.context, host)), self._lane,
+                        self._holding if item.hold else None)
+        return wait(probe, self.pool, self._holding if item.hold else None)
+
+    def _holding(self, probe: Probe | None) -> None:
+        """``holding production::error-rates: 29m 10s left; 9 more holds running`` (None:
+        the wait is over)."""
+        if self.progress is None or probe is None:
+            if self.progress is not None:
+                self.progress(None)
+            return
+        if probe.item.hold is None or probe.started is None:
+            return
+        left = probe.started + probe.item.hold.window - time.monotonic()
+        others = sum(1 for p in self._probes.values() if p.item.hold is not None
+                     and p.started is not None and not p.done.is_set())
+        item = probe.item
+        self.progress(f"holding {item.checklist}::{item.id}: {format_duration(max(0, left))} "
+                      f"left" + (f"; {others} more holds running" if others else ""))
 
     def stop(self) -> None:
         """Launch no more probes, end the holds (the run is stopping: ``-x``,

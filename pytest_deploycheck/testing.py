@@ -26,9 +26,10 @@ from .errors import ChecklistError, DeploycheckError, Problem
 from .hosts.groups import Connection, HostRef, HostSpecError, host_id
 from .hosts.targets import Targets
 from .model import DEFAULT_TIMEOUT, CheckCall, Result
+from .probe_warnings import raise_again
 from .problems import dotted, problems_from, spec_keys, suggest
 from .registry import REGISTRY, preload
-from .runner import RunContext, raise_again
+from .runner import RunContext
 from .runner import run_check as _run
 from .secrets import Secrets
 from .variables import Scalar, UnknownVariable, env_names, expand_all, mentions_run_time

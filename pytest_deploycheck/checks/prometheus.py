@@ -36,7 +36,8 @@ Without ``over`` the value now is compared with the value at the baseline's time
 ``over``, the mean over the window with the mean over the same length of time at the
 baseline. Series are matched by their labels; one without a baseline fails. The deploy
 time (``since_deploy``, ``before_deploy``) is ``deployed_at`` (an ISO time or Unix
-seconds, e.g. ``"${deployed_at}"``), else ``$DEPLOYCHECK_DEPLOYED_AT``, else the time of
+seconds, e.g. ``"${deployed_at}"``), else ``--deploycheck-deployed-at`` or
+``$DEPLOYCHECK_DEPLOYED_AT``, else the time of
 the release's git tag (``1.4.0`` or ``v1.4.0``) in the project. Evidence adds ``window``,
 ``worst``, ``worst at``, ``baseline``, ``baseline at``, ``ratio``.
 """
@@ -159,7 +160,7 @@ def _fetch(spec: Prometheus, ctx: CheckContext, at: float,
 def _deployed(spec: Prometheus, ctx: CheckContext) -> float:
     """When the release was deployed: ``deployed_at``, ``$DEPLOYCHECK_DEPLOYED_AT``, or the
     time of the release's git tag."""
-    text = spec.deployed_at or ctx.environ.get(DEPLOYED_ENV)
+    text = spec.deployed_at or ctx.deployed_at or ctx.environ.get(DEPLOYED_ENV)
     if text:
         try:
             return float(text) if text.replace(".", "", 1).isdigit() else datetime.fromisoformat(

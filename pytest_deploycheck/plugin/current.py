@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from ..model import DEFAULT_PHASES, PHASE_HELP
+from ..model import DEFAULT_PHASES, markers
 from . import options
 
 if TYPE_CHECKING:
@@ -78,11 +78,13 @@ def run_of(config: pytest.Config) -> Run:
     """The run of this process, made when the first item needs it."""
     found = config.stash.get(RUN, None)
     if found is None:
+        from ..report.terminal import HoldProgress
         from ..run import Run
 
         found = config.stash[RUN] = Run.start(settings(config, prepared=True),
                                               config.rootpath,
                                               concurrency=options.concurrency(config))
+        found.prober.progress = HoldProgress(config.pluginmanager)
     return found
 
 
@@ -94,11 +96,8 @@ def pytest_configure(config: pytest.Config) -> None:
         options.check(config)  # usage errors, before anything runs
         with contextlib.suppress(ChecklistError):  # each checklist's collection error
             phases = project(config).phases
-    for phase in phases:
-        help_text = PHASE_HELP.get(phase, "deployment phase")
-        config.addinivalue_line("markers", f"{phase}: deploycheck phase — {help_text}")
-    config.addinivalue_line("markers", "automated: checklist item checked by a probe")
-    config.addinivalue_line("markers", "manual: checklist item that needs a signed sign-off")
+    for line in markers(phases):
+        config.addinivalue_line("markers", line)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -31,6 +31,8 @@ _VALUES = (
      "to $GITHUB_STEP_SUMMARY when it is set)"),
     ("compare", "EARLIER.json", "say in every report what changed since the run that wrote "
      "this JSON (--deploycheck-json), e.g. the previous release's"),
+    ("deployed-at", "TIME", "when the release was deployed (ISO time or Unix seconds), for "
+     "over: since_deploy and baseline: before_deploy (also $DEPLOYCHECK_DEPLOYED_AT)"),
     ("sign-evidence", "KEY", "seal the run's JSON (--deploycheck-json) with this SSH key: "
      "RUN.json.sig and an in-toto statement, for deploycheck verify-evidence"),
 )
@@ -93,7 +95,7 @@ def requested(config: pytest.Config) -> dict[str, str | None]:
     """The run's settings given as options (the rest comes from the environment, ini, config)."""
     return {name: config.getoption(f"deploycheck_{option}") for name, option in (
         ("environment", "env"), ("release", "release"), ("commit", "commit"),
-        ("attestations", "attestations"))}
+        ("attestations", "attestations"), ("deployed_at", "deployed_at"))}
 
 
 LAYOUT: pytest.StashKey[Layout] = pytest.StashKey()

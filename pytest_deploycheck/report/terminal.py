@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import os
+from typing import TYPE_CHECKING, Any
 
 from ..gates import Tally, gates, host_groups, tally
 from ..record import RunRecord, by_section
@@ -106,6 +108,56 @@ def changes_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
             if len(shown) < len(texts):
                 lines.append((f"    … and {len(texts) - len(shown)} more (-v shows all)", {}))
     return lines
+
+
+class HoldProgress:
+    """What the terminal says while the run waits on a hold (``hold:``), told about once a
+    second: on a line of its own below the file's progress — rewritten in place on a
+    terminal, written once per hold in a log — then, when the wait is over (``None``),
+    the file's name again, for pytest's progress to go on. ``plugins`` is pytest's plugin
+    manager: its terminal reporter writes, its capture manager is set aside meanwhile
+    (the wait happens while an item runs, when pytest captures what is written)."""
+
+    def __init__(self, plugins: Any) -> None:
+        self.reporter = plugins.get_plugin("terminalreporter")
+        self.capture = plugins.get_plugin("capturemanager")
+        self.said: set[str] = set()
+        self.waiting = False  # a line of ours stands below the file's progress
+        self.prefix: object = None  # the file pytest's progress line was for
+
+    def __call__(self, text: str | None) -> None:
+        reporter = self.reporter
+        if reporter is None or (text is None and not self.waiting):
+            return
+        holding = (text or "").split(": ", 1)[0]
+        if text is not None and not reporter.isatty and holding in self.said:
+            return
+        with (self.capture.global_and_fixture_disabled() if self.capture is not None
+              else contextlib.nullcontext()):
+            if text is None:  # done: pytest's progress goes on after the file's name
+                # the last state stays (a terminal's line ends here), the file's line below
+                reporter.write(("\n" if reporter.isatty else "")
+                               + f"{_shown(self.prefix, reporter)} ")
+                reporter.currentfspath = self.prefix
+                self.waiting = False
+                return
+            if not self.waiting:
+                self.prefix = reporter.currentfspath  # ensure_newline forgets it
+                reporter.ensure_newline()
+            self.said.add(holding)
+            self.waiting = True
+            if reporter.isatty:
+                reporter.rewrite(text, erase=True, yellow=True)
+            else:
+                reporter.write_line(text)
+
+
+def _shown(path: object, reporter: Any) -> str:
+    """``path`` as pytest's progress line shows it: relative to where pytest started."""
+    try:
+        return os.path.relpath(str(path), str(reporter.startpath))
+    except (AttributeError, ValueError):
+        return str(path)
 
 
 def header_line(settings: Settings) -> str:

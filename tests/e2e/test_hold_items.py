@@ -3,6 +3,7 @@ only after the whole window, and many holds run side by side."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -43,6 +44,10 @@ def test_a_hold_passes_only_after_the_whole_window(
     result.assert_outcomes(passed=1)
     assert 3.0 <= took < 4.5, f"{took:.1f} s"
     result.stdout.fnmatch_lines(["held: 3.0 s", "attempts: 13", "failed attempts: 0"])
+    # while the run waits: one line in a log (no terminal), not one a second
+    said = [line for line in result.stdout.lines if line.startswith("holding ")]
+    assert len(said) == 1
+    assert re.fullmatch(r"holding app::probe: [\d.]+ s left", said[0]), said
 
 
 def test_ten_holds_run_side_by_side(project: Project, http_server: LoopbackServer) -> None:

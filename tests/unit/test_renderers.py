@@ -3,7 +3,9 @@ the JUnit properties — what each says, with no pytest run behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_deploycheck.model import SignOff
@@ -136,3 +138,60 @@ def test_files_are_written_where_asked_and_the_job_summary_appended(tmp_path: Pa
     files.write(RUN, options.get, environ={"GITHUB_STEP_SUMMARY": str(summary)})
     assert json.loads((tmp_path / "out/run.json").read_text())["project"] == "payments"
     assert summary.read_text().startswith("earlier step\n# Deployment checklists:")
+
+
+class Reporter:
+    """What HoldProgress uses of pytest's terminal reporter, recorded."""
+
+    def __init__(self, isatty: bool) -> None:
+        self.isatty = isatty
+        self.said: list[str] = []
+        self.startpath = Path("/project")
+        self.currentfspath: object = Path("/project/checks/p.yaml")
+
+    def rewrite(self, line: str, **markup: bool) -> None:
+        self.said.append(f"rewrite {line}")
+
+    def ensure_newline(self) -> None:
+        self.said.append("newline")
+        self.currentfspath = None  # as pytest's does
+
+    def write_line(self, line: str) -> None:
+        self.said.append(f"line {line}")
+
+    def write(self, text: str) -> None:
+        self.said.append(f"write {text!r}")
+
+
+class Plugins:
+    """pytest's plugin manager, as far as HoldProgress asks it."""
+
+    def __init__(self, reporter: Reporter | None) -> None:
+        self.reporter = reporter
+        self.suspended = 0
+
+    def get_plugin(self, name: str) -> object:
+        return self.reporter if name == "terminalreporter" else self
+
+    @contextlib.contextmanager
+    def global_and_fixture_disabled(self) -> Iterator[None]:
+        self.suspended += 1  # what pytest's capture manager does: write to the terminal
+        yield
+
+
+def test_hold_progress_is_one_line_below_the_files_progress_then_the_file_again() -> None:
+    tty, log = Reporter(isatty=True), Reporter(isatty=False)
+    for reporter in (tty, log):
+        progress = terminal.HoldProgress(Plugins(reporter))
+        for left in ("3.0 s", "2.0 s", "1.0 s"):
+            progress(f"holding production::error-rates: {left} left")
+        progress(None)  # the wait is over
+        progress(None)  # (said once)
+        assert reporter.currentfspath == Path("/project/checks/p.yaml")
+    assert tty.said == ["newline", "rewrite holding production::error-rates: 3.0 s left",
+                        "rewrite holding production::error-rates: 2.0 s left",
+                        "rewrite holding production::error-rates: 1.0 s left",
+                        "write '\\nchecks/p.yaml '"]
+    assert log.said == ["newline", "line holding production::error-rates: 3.0 s left",
+                        "write 'checks/p.yaml '"]
+    terminal.HoldProgress(Plugins(None))("holding x: 1 s left")  # no terminal: nothing
