@@ -26,9 +26,10 @@ from ..record import RunRecord
 from .html import COLORS
 
 # pytest-html's own results, for the rows that are not checklist items
-PYTEST_WORDS = {"passed": "passed", "failed": "failed", "skipped": "skipped",
-                "error": "errors", "xfailed": "expected failures",
-                "xpassed": "unexpected passes", "rerun": "reruns"}
+PYTEST_WORDS = {"passed": ("passed", "passed"), "failed": ("failed", "failed"),
+                "skipped": ("skipped", "skipped"), "error": ("error", "errors"),
+                "xfailed": ("expected failure", "expected failures"),
+                "xpassed": ("unexpected pass", "unexpected passes"), "rerun": ("rerun", "reruns")}
 _DATA = re.compile(r'(<div id="data-container" data-jsonblob=")([^"]*)(")')
 _FILTERS = re.compile(r'(<div class="filters">).*?(</div>)', re.DOTALL)
 _COUNT = re.compile(r'(<p class="run-count">)\d+ tests? took ([^<]*)\.(</p>)')
@@ -47,9 +48,9 @@ def _token(run_status: str | None, result: str) -> str:
 
 
 def _label(token: str, count: int = 1) -> str:
-    if count != 1 and token in PLURALS:
-        return PLURALS[token]
-    return LABELS.get(token) or PYTEST_WORDS[token]
+    if token in LABELS:
+        return PLURALS.get(token, LABELS[token]) if count != 1 else LABELS[token]
+    return PYTEST_WORDS[token][count != 1]
 
 
 def in_release_words(page: str, run: RunRecord, *, checklist_order: bool = True,

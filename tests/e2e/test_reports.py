@@ -17,7 +17,7 @@ import pytest
 
 from helpers import signing
 from helpers.browser import rendered, screenshot
-from helpers.project import Project, assert_clean, checklist_of
+from helpers.project import Project, assert_clean, checklist_of, one_item
 from helpers.servers import LoopbackServer, serve
 
 CANARY = "canary-s3cr3t-4711"
@@ -459,6 +459,30 @@ def test_the_html_report_reads_in_release_words_in_a_browser(mixed: Project,
     assert [(a.text, a.attrs["href"]) for a in health.all("a")] == links
     screenshot(mixed.path / "report.html", tmp_path / "report.png", tmp_path / "profile")
     assert (tmp_path / "report.png").stat().st_size > 20_000  # text and bars, not blank
+
+
+def test_tests_beside_the_checklists_keep_pytests_words_with_assets_beside_the_page(
+    project: Project, tmp_path: Path
+) -> None:
+    """A run with Python tests beside a checklist, the report with its assets in a
+    directory (no --self-contained-html): the items speak the report's words, the tests
+    pytest's, and every row shows."""
+    project.checklist(one_item("{env: {names: [PATH]}}"))
+    project.write("test_plain.py", "import pytest\n\ndef test_fine():\n    pass\n\n"
+                  "@pytest.mark.xfail(reason='known', strict=True)\ndef test_known():\n"
+                  "    assert False\n")
+    result = project.run("--html=report/page.html", "checks", "test_plain.py")
+    result.assert_outcomes(passed=2, xfailed=1)
+    assert (project.path / "report/assets/style.css").is_file()
+    dom = rendered(project.path / "report/page.html", tmp_path / "profile")
+    rows = {r.attrs["id"]: r.one("td", class_="col-result").text
+            for r in dom.all("tbody", class_="results-table-row")}
+    assert rows == {"checks/app.yaml::main::probe": "passed",
+                    "test_plain.py::test_fine": "passed",
+                    "test_plain.py::test_known": "expected failure"}
+    assert dom.one("div", class_="filters").text.endswith(
+        "0 skipped, 0 errors, 1 expected failure")
+    assert next(iter(rows)) == "checks/app.yaml::main::probe"  # checklist items first
 
 
 # -- what changed since an earlier run -------------------------------------------------
