@@ -15,7 +15,7 @@ from .hosts.groups import HostGroup, HostRef, expand, hosts_of
 from .loader import load_checklist
 from .model import Checklist, Item
 from .project import Settings
-from .record import ItemRecord
+from .record import Planned
 
 # a checklist that lost its ``checklist:`` key still has its sections
 _SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
@@ -133,13 +133,13 @@ class Catalog:
             raise self._groups
         return hosts_of(self._groups, item.on)
 
-    def planned(self, checklist: Checklist) -> dict[str, ItemRecord]:
-        """``checklist::item`` (``…[host]``) → the item's record before it runs
-        (``not_run``), for every item of ``checklist`` that applies in this run's
-        environment, one per host for an item with ``on:``: what the phases' gates wait
-        for, whether a run selects them or not."""
+    def planned(self, checklist: Checklist) -> dict[str, Planned]:
+        """``checklist::item`` (``…[host]``) → its phase and its record before it runs,
+        for every item of ``checklist`` that applies in this run's environment, one per
+        host for an item with ``on:``: what the phases' gates wait for, whether a run
+        selects them or not."""
         environment = self.settings.environment
-        found: dict[str, ItemRecord] = {}
+        found: dict[str, Planned] = {}
         for item in checklist.items:
             if item.not_applicable_in(environment) is not None:
                 continue
@@ -149,18 +149,18 @@ class Catalog:
             except ChecklistError:  # the item's collection error blocks every gate anyway
                 hosts = []
             for order, host in enumerate(hosts):
-                found[f"{ref}[{host.id}]"] = ItemRecord.planned(item, host=host, host_order=order)
+                found[f"{ref}[{host.id}]"] = Planned.of(item, host, order)
             if not hosts:
-                found[ref] = ItemRecord.planned(item)
+                found[ref] = Planned.of(item)
         return found
 
     def planned_elsewhere(self, paths: Sequence[Path],
-                          ) -> tuple[dict[str, ItemRecord], dict[str, str]]:
+                          ) -> tuple[dict[str, Planned], dict[str, str]]:
         """What the gates wait for in the checklists under ``paths`` that this catalog has
         not loaded (those a run did not collect) — a phase spans every checklist — and the
         files among them that cannot be read or have mistakes (they close the gates), each
         with its first mistake."""
-        planned: dict[str, ItemRecord] = {}
+        planned: dict[str, Planned] = {}
         broken = {}
         for path in discover(paths):
             if path.resolve() in self._loaded:

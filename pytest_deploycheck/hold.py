@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .errors import EvidenceValue
 from .model import Hold, Result
@@ -22,10 +22,10 @@ from .units import format_duration
 TIMELINE_MAX = 40  # attempts the evidence lists: the first few and the latest
 
 
-def key_value(evidence: dict[str, EvidenceValue] | object) -> str:
+def key_value(evidence: Mapping[str, EvidenceValue]) -> str:
     """The value that tells one attempt from another: the first number found (a status,
     a latency, a query's value), else the first value."""
-    if not isinstance(evidence, dict) or not evidence:
+    if not evidence:
         return ""
     numbers = [v for v in evidence.values() if isinstance(v, int | float)
                and not isinstance(v, bool)]
@@ -56,7 +56,7 @@ def held(attempt: Callable[[], Result], hold: Hold, stopping: threading.Event) -
         at = time.monotonic() - started
         last = attempt()
         number += 1
-        value = key_value(dict(last.evidence))
+        value = key_value(last.evidence)
         outcome = "ok" if last.passed else "FAILED"
         entries.append(f"+{at:.2f}".rstrip("0").rstrip(".") + f"s {outcome}"
                        + (f" {value}" if value else ""))

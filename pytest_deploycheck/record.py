@@ -9,8 +9,9 @@ records decide about each phase's gate is :mod:`.gates`'s.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,7 @@ from .model import Item, Result, SignOff
 from .outcome import LABELS
 
 if TYPE_CHECKING:
+    from .changes import Changes
     from .hosts.groups import HostRef
 
 
@@ -130,6 +132,24 @@ class ItemRecord:
         return cls(**values)
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An item a gate waits for: its phase, and its record before it ran (``not_run``),
+    made only when a report lists it (the checklist view) — collection makes one per item
+    and most runs never ask."""
+
+    phase: str
+    make: Callable[[], ItemRecord]
+
+    def record(self) -> ItemRecord:
+        return self.make()
+
+    @classmethod
+    def of(cls, item: Item, host: HostRef | None = None, host_order: int = 0) -> Planned:
+        return cls(item.phase, functools.partial(ItemRecord.planned, item, host=host,
+                                                 host_order=host_order))
+
+
 @dataclass
 class RunRecord:
     """The run as the reports tell it: the header and every item's record."""
@@ -152,10 +172,12 @@ class RunRecord:
     # what the gates wait for: every applicable item of the run's checklists (ref → its
     # record before it ran, ``not_run``), selected or not; and how the run selected
     # (``-k x``, ``--lf`` …) when it left some out
-    expected: dict[str, ItemRecord] = field(default_factory=dict)
+    expected: dict[str, Planned] = field(default_factory=dict)
     selection: list[str] = field(default_factory=list)
-    # an earlier run's JSON document to say what changed since (``--deploycheck-compare``)
+    # an earlier run's JSON document to say what changed since (``--deploycheck-compare``),
+    # and what did, once a report has asked (see report.json.changes_of)
     previous: dict[str, Any] | None = None
+    changes: Changes | None = field(default=None, repr=False)
     # the run's JSON as written: file, sha256, and who sealed it, or why it is not sealed
     evidence: dict[str, str] = field(default_factory=dict)
 
@@ -168,10 +190,11 @@ class RunRecord:
         (``not_run``), in checklist order."""
         wanted = {r.phase for r in self.items} if phases is None else set(phases)
         ran = {r.ref for r in self.items}
-        missing = [r for ref, r in self.expected.items() if ref not in ran and r.phase in wanted]
+        missing = [p.record() for ref, p in self.expected.items()
+                   if ref not in ran and p.phase in wanted]
         return sorted([*self.items, *missing], key=lambda r: r.sort_key)
 
-    def close(self, *, stopped: bool, planned: dict[str, ItemRecord], unread: dict[str, str],
+    def close(self, *, stopped: bool, planned: dict[str, Planned], unread: dict[str, str],
               selection: list[str]) -> None:
         """The end of the run: whether it ``stopped`` before every item ran, what the gates
         wait for (``planned``; under xdist the workers' too), the checklists it did not
@@ -200,13 +223,15 @@ def by_section(records: Iterable[ItemRecord]) -> dict[tuple[str, str],
     return grouped
 
 
-def to_wire(records: dict[str, ItemRecord]) -> dict[str, dict[str, Any]]:
-    """Records by reference, as xdist carries them (see :meth:`ItemRecord.to_wire`)."""
-    return {ref: record.to_wire() for ref, record in records.items()}
+def to_wire(planned: dict[str, Planned]) -> dict[str, dict[str, Any]]:
+    """What the gates wait for, by reference, as xdist carries it (each item's record,
+    see :meth:`ItemRecord.to_wire`)."""
+    return {ref: p.record().to_wire() for ref, p in planned.items()}
 
 
-def from_wire(data: Mapping[str, Mapping[str, Any]]) -> dict[str, ItemRecord]:
-    return {ref: ItemRecord.from_wire(wire) for ref, wire in data.items()}
+def from_wire(data: Mapping[str, Mapping[str, Any]]) -> dict[str, Planned]:
+    return {ref: Planned(wire["phase"], functools.partial(ItemRecord.from_wire, wire))
+            for ref, wire in data.items()}
 
 
 def now() -> str:
@@ -222,5 +247,5 @@ def file_digest(path: Path) -> str:
         return f"unreadable: {exc.strerror or exc}"
 
 
-__all__ = ["ItemRecord", "RunRecord", "by_section", "file_digest", "from_wire", "now",
+__all__ = ["ItemRecord", "Planned", "RunRecord", "by_section", "file_digest", "from_wire", "now",
            "to_wire"]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import inputs
-from ..changes import check_document
+from ..changes import check_document, ref_of
 from ..errors import DeploycheckError
 from ..outcome import BLOCKING
 from . import signers as signers_mod
@@ -65,9 +65,9 @@ def statement(document: Mapping[str, Any], name: str, data: bytes) -> dict[str, 
     """The in-toto Statement of the run whose JSON (``data``, named ``name``) is
     ``document``."""
     items = document["items"]
-    passed = [_ref(i) for i in items if i.get("outcome") == "passed"]
-    warned = [_ref(i) for i in items if i.get("outcome") == "waived"]
-    failed = [_ref(i) for i in items if i.get("outcome") in BLOCKING]
+    passed = [ref_of(i) for i in items if i.get("outcome") == "passed"]
+    warned = [ref_of(i) for i in items if i.get("outcome") == "waived"]
+    failed = [ref_of(i) for i in items if i.get("outcome") in BLOCKING]
     gates = document.get("gates") or []
     if document.get("ready"):
         result = "PASSED" if not warned else "WARNED"
@@ -90,9 +90,14 @@ def statement(document: Mapping[str, Any], name: str, data: bytes) -> dict[str, 
                           "passedTests": passed, "warnedTests": warned, "failedTests": failed}}
 
 
-def _ref(item: Mapping[str, Any]) -> str:
-    host = f"[{item['host']}]" if item.get("host") else ""
-    return f"{item.get('checklist')}::{item.get('id')}{host}"
+def run_time(document: Mapping[str, Any], where: str) -> datetime:
+    """When the run of ``document`` finished (else started): the moment sign-offs and
+    keys are judged at; EvidenceError when it has none."""
+    try:
+        at = datetime.fromisoformat(str(document.get("finished") or document.get("started")))
+    except ValueError:
+        raise EvidenceError(f"{where}: the run has no time it finished") from None
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def seal(run_json: Path, key: Path) -> list[Path]:
@@ -169,12 +174,10 @@ def verify(run_json: Path, rootdir: Path, allowed: list[signers_mod.AllowedSigne
         found.problems.append(f"{run_json}: {exc}")
         return found
     try:
-        at = datetime.fromisoformat(str(document.get("finished") or document.get("started")))
-    except ValueError:
-        found.problems.append(f"{run_json}: the run has no time it finished")
+        at = run_time(document, str(run_json))
+    except EvidenceError as exc:
+        found.problems.append(str(exc))
         return found
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
     signature_path, statement_path, statement_sig = paths(run_json)
     try:
         signature = _read(signature_path, f"{run_json.name}: not sealed (no "
@@ -258,7 +261,7 @@ def _check_signoffs(found: Findings, document: Mapping[str, Any],
                 "it signs another version of the item or another release" if matches else
                 "no such entry in the attestation files")
             found.problems.append(
-                f"{_ref(item)}: the sign-off by {signoff.get('principal')} "
+                f"{ref_of(item)}: the sign-off by {signoff.get('principal')} "
                 f"({signoff.get('role')}) with key {signoff.get('fingerprint')} is not backed "
                 f"by a valid entry at the time of the run: {why}")
     found.held.append(f"{counted} sign-off{'s' if counted != 1 else ''} of the run checked "

@@ -75,8 +75,6 @@ def verify_evidence(args: argparse.Namespace) -> int:
     the checklist, allowed_signers and attestation files still in the repository, and every
     sign-off the run counted against the attestation files, at the time of the run. One
     line per check; exit 1 when one fails."""
-    from datetime import datetime, timezone
-
     from .. import inputs
     from ..attest import evidence, store
     from ..attest.signers import parse
@@ -94,8 +92,7 @@ def verify_evidence(args: argparse.Namespace) -> int:
             inputs.read_text(Path(args.signers)), args.signers)
     except inputs.Unreadable as exc:
         raise evidence.EvidenceError(f"cannot read {args.signers}: {exc}") from None
-    at = datetime.fromisoformat(str(document.get("finished") or document.get("started")))
-    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    at = evidence.run_time(document, str(run_json))
     verdicts = []
     for name in sorted((document.get("files") or {}).get("attestations") or {}):
         path = where.rootdir / name

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..hosts.groups import HostRef
     from ..model import Item, Section
-    from ..record import ItemRecord
+    from ..record import ItemRecord, Planned
     from ..run import Case
 
 RECORD: pytest.StashKey[ItemRecord] = pytest.StashKey()  # until the item's report takes it
 CATALOG: pytest.StashKey[Catalog] = pytest.StashKey()
 MARKS: pytest.StashKey[dict[str, pytest.MarkDecorator]] = pytest.StashKey()
-PLANNED: pytest.StashKey[dict[str, ItemRecord]] = pytest.StashKey()  # what the gates wait for
+PLANNED: pytest.StashKey[dict[str, Planned]] = pytest.StashKey()  # what the gates wait for
 UNREAD: pytest.StashKey[dict[str, str]] = pytest.StashKey()  # uncollected, with mistakes
 
 

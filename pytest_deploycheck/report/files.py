@@ -40,8 +40,8 @@ def write(run: RunRecord, option: Callable[[str], Any],
     json_path, markdown_path = option("deploycheck_json"), option("deploycheck_markdown")
     style = option("deploycheck_markdown_style") or "table"
     if json_path:
-        written = _write(json_path, json.render(run))
-        _seal(run, written, option("deploycheck_sign_evidence"))
+        text = json.render(run)
+        _seal(run, _write(json_path, text), text, option("deploycheck_sign_evidence"))
     step_summary = environ.get(STEP_SUMMARY_ENV)
     if markdown_path or (step_summary and run.items):
         text = markdown.render(run, style=style)
@@ -59,12 +59,12 @@ def _write(where: str, text: str) -> Path:
     return path
 
 
-def _seal(run: RunRecord, written: Path, key: str | None) -> None:
+def _seal(run: RunRecord, written: Path, text: str, key: str | None) -> None:
     """Note the run's JSON (its digest) for the reports, and seal it with ``key``
     (``--deploycheck-sign-evidence``); a seal that fails is said in ``run.evidence``."""
     from ..attest.evidence import digest, seal
 
-    run.evidence = {"file": written.name, "sha256": digest(written.read_bytes())}
+    run.evidence = {"file": written.name, "sha256": digest(text.encode("utf-8"))}
     if key:
         try:
             seal(written, Path(os.path.expandvars(key)).expanduser())

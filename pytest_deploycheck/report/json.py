@@ -88,10 +88,13 @@ def item_data(record: ItemRecord) -> dict[str, Any]:
 
 
 def changes_of(run: RunRecord) -> Changes | None:
-    """What changed since the earlier run of ``--deploycheck-compare``, if there is one."""
+    """What changed since the earlier run of ``--deploycheck-compare``, if there is one:
+    compared once, when the first report asks (every report of the finished run says it)."""
     if run.previous is None:
         return None
-    return compare(run.previous, document(run, changes=False))
+    if run.changes is None:
+        run.changes = compare(run.previous, document(run, changes=False))
+    return run.changes
 
 
 def document(run: RunRecord, *, changes: bool = True) -> dict[str, Any]:

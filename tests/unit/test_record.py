@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from pytest_deploycheck.gates import gates, ready
 from pytest_deploycheck.model import SignOff
-from pytest_deploycheck.record import ItemRecord, RunRecord
+from pytest_deploycheck.record import ItemRecord, Planned, RunRecord
 
 ALICE = SignOff("alice@example.com", "security-lead", "SHA256:abc", "approved",
                "2026-11-23T10:00:00Z", "2026-11-30T10:00:00Z", "Pen test passed")
@@ -19,9 +20,10 @@ def record(item: str, status: str, phase: str = "predeploy", **more: object) -> 
                       line=10, section_line=5, status=status, **more)  # type: ignore[arg-type]
 
 
-def plan(*refs: str, phase: str = "predeploy") -> dict[str, ItemRecord]:
+def plan(*refs: str, phase: str = "predeploy") -> dict[str, Planned]:
     """What the gates wait for: ``refs`` (``production::a``) of ``phase``, not run yet."""
-    return {ref: record(ref.split("::")[1], "not_run", phase) for ref in refs}
+    return {ref: Planned(phase, functools.partial(record, ref.split("::")[1], "not_run",
+                                                  phase)) for ref in refs}
 
 
 def test_a_record_crosses_processes_as_json_and_comes_back_equal() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pytest_deploycheck.model import SignOff
-from pytest_deploycheck.record import ItemRecord, RunRecord
+from pytest_deploycheck.record import ItemRecord, Planned, RunRecord
 from pytest_deploycheck.report import page, view
 
 ANA = SignOff("ana@example.com", "security-lead", "SHA256:k3y", "approved",
@@ -38,7 +38,8 @@ def run_of(*items: ItemRecord, planned: tuple[ItemRecord, ...] = ()) -> RunRecor
     return RunRecord(project="payments", release="1.4.0", environment="production",
                      commit="abc123", started="2026-12-02T10:00:00Z",
                      finished="2026-12-02T10:05:00Z", items=list(items),
-                     expected={r.ref: r for r in (*items, *planned)})
+                     expected={r.ref: Planned(r.phase, lambda r=r: r)  # type: ignore[misc]
+                               for r in (*items, *planned)})
 
 
 def test_every_item_ready_is_go_with_the_release_and_its_time() -> None:
