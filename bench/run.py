@@ -5,6 +5,7 @@
     python3 bench/run.py scale      # 10,000 trivial items vs 10,000 plain test functions
     python3 bench/run.py verify     # verifying 1,000 signed attestation entries
     python3 bench/run.py hosts      # 50 ssh hosts x 3 checks over a loopback sshd
+    python3 bench/run.py watch      # deploycheck watch: 1,000 rounds, memory and cost
 
 Creates its own venv (bench/.venv) with this project and tavern, then prints the
 figures and the ratios. Not a test: nothing here asserts.
@@ -80,9 +81,10 @@ def table(title: str, rows: list[tuple[str, float, int]], base: str) -> None:
 
 class SlowHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    delay = 0.1
 
     def do_GET(self) -> None:
-        time.sleep(0.1)
+        time.sleep(self.delay)
         body = b'{"status": "ok"}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -95,8 +97,8 @@ class SlowHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def slow_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+def slow_server(handler: type[SlowHandler] = SlowHandler) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     server.request_queue_size = 256
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -292,7 +294,7 @@ def bench_hosts() -> None:
 
 
 def main(argv: list[str]) -> None:
-    which = argv[1:] or ["http", "scale", "verify", "hosts"]
+    which = argv[1:] or ["http", "scale", "verify", "hosts", "watch"]
     ensure_venvs()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     if "http" in which:
@@ -303,6 +305,8 @@ def main(argv: list[str]) -> None:
         bench_hosts()
     if "verify" in which:
         subprocess.run([BIN / "python", ROOT / "bench" / "verify.py"], check=True)
+    if "watch" in which:
+        subprocess.run([BIN / "python", ROOT / "bench" / "watch.py"], check=True)
 
 
 if __name__ == "__main__":

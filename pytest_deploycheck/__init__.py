@@ -8,7 +8,8 @@ Public API for projects that add their own check types (see
 and :func:`pytest_deploycheck.testing.run_check` to unit-test them without pytest.
 
 The names are imported on first use, so that loading the pytest plugin costs
-nothing in runs without checklists.
+nothing in runs without checklists. (PYTEST_DONT_REWRITE: the ``deploycheck`` command
+imports the package before it starts pytest; nothing here needs assertion rewriting.)
 """
 
 from __future__ import annotations

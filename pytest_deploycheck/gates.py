@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .outcome import BLOCKING, LABELS, PLURALS
 from .record import ItemRecord, RunRecord
@@ -185,13 +186,15 @@ def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:
     return found
 
 
-def selection_words(keyword: str, markexpr: str, deselect: list[str] | None, last_failed: bool,
-                    named: list[str]) -> list[str]:
+def selection_words(option: Any, named: list[str]) -> list[str]:
     """How a run chose among the collected items, in the words of its command line
-    (``-k ssl``, ``-m predeploy``, ``--deselect``, ``--lf``, the paths or node ids
-    ``named``): what a gate says left items out."""
-    found = [f"{flag} {value}" for flag, value in (("-k", keyword), ("-m", markexpr)) if value]
-    found += [flag for flag, value in (("--deselect", deselect), ("--lf", last_failed)) if value]
+    (``option``: pytest's parsed options — ``-k ssl``, ``-m predeploy``, ``--deselect``,
+    ``--lf`` — and the paths or node ids ``named``): what a gate says left items out."""
+    found = [f"{flag} {value}" for flag, value in (
+        ("-k", getattr(option, "keyword", "")), ("-m", getattr(option, "markexpr", "")))
+        if value]
+    found += [flag for flag, value in (("--deselect", getattr(option, "deselect", None)),
+                                       ("--lf", getattr(option, "lf", False))) if value]
     if named:
         found.append(" ".join(named) if len(named) < 3 else f"{' '.join(named[:2])} …")
     return found

@@ -23,7 +23,7 @@ then the process variable (``DEPLOYCHECK_ENV``, ``DEPLOYCHECK_RELEASE``,
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -237,6 +237,15 @@ class Requested:
     commit: str | None = None
     attestations: str | None = None
     deployed_at: str | None = None
+
+    @classmethod
+    def asked(cls, getoption: Callable[[str], str | None], environ: Mapping[str, str],
+              ini: Mapping[str, str]) -> Requested:
+        """:meth:`first_set` for a ``pytest`` run: its options read with ``getoption``
+        (pytest's, by dest)."""
+        return cls.first_set({name: getoption(f"deploycheck_{option}") for name, option in (
+            ("environment", "env"), ("release", "release"), ("commit", "commit"),
+            ("attestations", "attestations"), ("deployed_at", "deployed_at"))}, environ, ini)
 
     @classmethod
     def first_set(cls, options: Mapping[str, str | None], environ: Mapping[str, str],

@@ -11,13 +11,14 @@ stopped. The pytest layer only turns the record's status into pass, fail, xfail 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .attest.signoffs import SignOffs
 from .attest.store import attestation_files
 from .catalog import shown
+from .errors import ChecklistError
 from .hosts.groups import HostRef
 from .hosts.targets import Targets
 from .model import Item, Result, SignOff
@@ -57,6 +58,7 @@ class Run:
         self.secrets = secrets
         self._stopped: dict[tuple[str, str, str], str] = {}  # runbook → first step that failed
         self._done: set[tuple[str, str, str, str]] = set()  # runbook steps that passed
+        self._decided: dict[str, ItemRecord] = {}  # nodeid → its record, decided already
 
     @classmethod
     def start(cls, settings: Settings, rootdir: Path, *,
@@ -112,7 +114,11 @@ class Run:
         return None
 
     def record(self, case: Case) -> ItemRecord:
-        """Run ``case``'s check (or decide its sign-offs) and record how it ends."""
+        """Run ``case``'s check (or decide its sign-offs) and record how it ends — or
+        hand out the record decided for it before its turn (:meth:`decide`)."""
+        decided = self._decided.pop(case.nodeid, None)
+        if decided is not None:
+            return self._noted(case, decided)
         item = case.item
         if item.attest is not None:
             result = self.signoffs.approval(item)
@@ -138,16 +144,34 @@ class Run:
         record = ItemRecord.of(case.item, nodeid=case.nodeid, status=status, message=message,
                                result=result, waiver=waiver, host=case.host,
                                host_order=case.host_order)
-        if case.item.ordered and status in STOPS_RUNBOOK:
+        return self._noted(case, self.secrets.redact_record(record))
+
+    def _noted(self, case: Case, record: ItemRecord) -> ItemRecord:
+        """``record``, remembered if it stops or advances an ordered section."""
+        if case.item.ordered and record.status in STOPS_RUNBOOK:
             self._stopped.setdefault(case.runbook, case.item.id)
-        elif case.item.ordered and status in ("passed", "waived"):
+        elif case.item.ordered and record.status in ("passed", "waived"):
             self._done.add((*case.runbook, case.item.id))
-        return self.secrets.redact_record(record)
+        return record
 
     def plan(self, cases: Iterable[Case]) -> None:
         """Start probing ``cases`` (in the order they will be recorded) ahead of time."""
         self.prober.prefetch((c.nodeid, c.item, c.host) for c in cases
-                             if not c.item.not_applicable_in(self.settings.environment))
+                             if not c.item.not_applicable_in(self.settings.environment)
+                             and c.nodeid not in self._decided)
+
+    def again(self, cases: Sequence[Case]) -> None:
+        """Start a new round of ``cases`` (a watch's): ordered sections start afresh,
+        their probes start ahead of time as in a run."""
+        self._stopped.clear()
+        self._done.clear()
+        self.plan(cases)
+
+    def decide(self, records: Mapping[str, ItemRecord]) -> None:
+        """Take ``records`` (by nodeid, redacted) as the items' outcomes: :meth:`record`
+        hands each out in its turn instead of running it (a watch's verdicts, reported
+        as a run's)."""
+        self._decided.update(records)
 
     def close(self) -> None:
         """Stop probing and end the connections to target hosts."""
@@ -156,12 +180,15 @@ class Run:
 
 
 def fill_header(record: RunRecord, rootdir: Path, checklists: Sequence[Path],
-                settings: Settings | None) -> None:
+                settings_of: Callable[[], Settings]) -> None:
     """The run's header: the digests of the files the outcome rests on (the checklists,
-    allowed_signers, the attestation files) and, when the config could be read, the
-    project, release, environment, commit and emergency contacts."""
+    allowed_signers, the attestation files) and, when the config can be read
+    (``settings_of()``), the project, release, environment, commit and emergency
+    contacts."""
     record.checklists = {shown(p, rootdir): file_digest(p) for p in checklists}
-    if settings is None:
+    try:
+        settings = settings_of()
+    except ChecklistError:
         return  # the config's mistakes are the run's collection errors
     record.project, record.release = settings.project.name, settings.release
     record.contacts = list(settings.project.contacts)

@@ -297,9 +297,9 @@ class Prober:
         chosen = [(key, item, host) for key, item, host in planned if runs_concurrently(item)]
         self._position = {key: n for n, (key, _, _) in enumerate(chosen)}
         self._upcoming = deque((n, *entry) for n, entry in enumerate(chosen))
-        if self._upcoming:
+        if self._upcoming and (self.pool is None or self.pool.stopped):
             self.pool = Pool(min(self.concurrency, len(self._upcoming)))
-            self._fill()
+        self._fill()  # a pool already there (a watch's next round) is used again
 
     def _fill(self) -> None:
         pool = self.pool

@@ -12,7 +12,9 @@ probe starts goes through :func:`start` or :func:`run` — no process-wide switc
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from collections.abc import Mapping
 from typing import Any
@@ -44,3 +46,16 @@ def run(args: Any, *, timeout: float, environ: Mapping[str, str] | None = None,
     ``environ`` (the exit code is the caller's to judge)."""
     return subprocess.run(args, env=environment(environ), timeout=timeout, check=False,
                           **options)
+
+
+def finish(proc: subprocess.Popen[Any], timeout: float) -> tuple[Any, Any, bool]:
+    """``proc``'s output once it ends, and whether it overran ``timeout`` seconds — then
+    its whole process group (it was started with ``start_new_session=True``) is killed."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return out, err, False
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return out, err, True

@@ -23,11 +23,8 @@ Evidence: ``command``, ``exit code``, ``duration``, the last lines of output.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shlex
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -87,13 +84,9 @@ def _local(spec: Command, ctx: CheckContext, shown: str) -> tuple[int, str, str]
         )
     except OSError as exc:
         raise CheckFailed(f"cannot run {shown}: {exc.strerror or exc}") from None
-    try:
-        out, err = proc.communicate(timeout=ctx.remaining())
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        raise _timed_out(spec, ctx, shown, out, err) from None
+    out, err, overran = spawn.finish(proc, ctx.remaining())
+    if overran:
+        raise _timed_out(spec, ctx, shown, out, err)
     return proc.returncode, out, err
 
 

@@ -128,7 +128,7 @@ def _project_options(parser: argparse.ArgumentParser, paths: bool = True) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import evidence, signing
+    from . import evidence, signing, watching
 
     parser = argparse.ArgumentParser(
         prog="deploycheck",
@@ -231,12 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "pytest does from there (default: .)")
     schema.set_defaults(func=_schema)
     evidence.add_commands(commands)
+    watching.add_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "takes_pytest_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest  # deploycheck watch's, for pytest to choose the items
     if args.command is None:
         parser.print_help()
         return 2

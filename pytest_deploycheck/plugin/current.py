@@ -61,8 +61,8 @@ def settings(config: pytest.Config, *, prepared: bool = False) -> Settings:
     if found is None or isinstance(found, Exception):
         from ..project import Requested, settings_for
 
-        found = _once(config, SETTINGS, lambda: settings_for(project(config), Requested.first_set(
-            options.requested(config), os.environ, options.layout(config).ini), config.rootpath))
+        found = _once(config, SETTINGS, lambda: settings_for(project(config), Requested.asked(
+            config.getoption, os.environ, options.layout(config).ini), config.rootpath))
     if not prepared:
         return found
     from ..variables import hook_variables
@@ -104,15 +104,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     where = options.layout(config)
     if not where.in_use:
         return None
-    from ..catalog import skipped
-    from ..errors import ChecklistError
-    from ..report.terminal import header_line
+    from ..report.terminal import header_lines
 
-    lines = [f"deploycheck: {where.shown(p)}: not a checklist (no data), skipped"
-             for p in skipped(where.paths)]
-    with contextlib.suppress(ChecklistError):  # a collection error of each checklist
-        lines.insert(0, header_line(settings(config)))
-    return lines
+    return header_lines(where, lambda: settings(config))
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,10 +1,11 @@
 """The pytest nodes: a checklist file, its sections, their items. An item asks the run
-for its record and turns the record's status into pass, fail, xfail or skip."""
+for its record and turns the record's status into pass, fail, xfail or skip. Once
+collected, the run is readied for the items (:meth:`~pytest_deploycheck.run.Run.prepare`)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,14 +147,7 @@ def _mark(config: pytest.Config, marks: dict[str, pytest.MarkDecorator],
     that ``--strict-markers`` accepts it."""
     if name not in {line.split(":")[0].strip() for line in config.getini("markers")}:
         config.addinivalue_line("markers", f"{name}: deploycheck checklist tag")
-    found: pytest.MarkDecorator = getattr(pytest.mark, name)
-    marks[name] = found
-    return found
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.option.collectonly and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(Probing(), "deploycheck-probing")
+    return marks.setdefault(name, getattr(pytest.mark, name))
 
 
 @pytest.hookimpl(trylast=True)
@@ -167,28 +161,3 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         planned, broken = catalog(config).planned_elsewhere(options.layout(config).paths)
         config.stash.setdefault(PLANNED, {}).update(planned)
         config.stash[UNREAD] = broken
-
-
-class Probing:
-    """Probes read-only checks concurrently, ahead of their turn to report (not on
-    xdist workers, which are handed their items one by one). Items still run and report
-    one by one, in order, so ``-m``, ``-k``, ``-x`` and every reporter behave as usual."""
-
-    def __init__(self) -> None:
-        self.session: pytest.Session | None = None
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
-        cases = [i.case for i in session.items
-                 if isinstance(i, ChecklistItem) and not i.get_closest_marker("skip")]
-        if cases:
-            self.session = session
-            current.run_of(session.config).plan(cases)
-        return (yield)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # after pytest's own maxfail bookkeeping: once it decides to stop, launch no more
-        session = self.session
-        if session is not None and (session.shouldfail or session.shouldstop):
-            current.run_of(session.config).prober.stop()

@@ -91,13 +91,6 @@ def concurrency(config: pytest.Config) -> int:
         raise pytest.UsageError(f"ini option deploycheck_concurrency: {exc}") from None
 
 
-def requested(config: pytest.Config) -> dict[str, str | None]:
-    """The run's settings given as options (the rest comes from the environment, ini, config)."""
-    return {name: config.getoption(f"deploycheck_{option}") for name, option in (
-        ("environment", "env"), ("release", "release"), ("commit", "commit"),
-        ("attestations", "attestations"), ("deployed_at", "deployed_at"))}
-
-
 LAYOUT: pytest.StashKey[Layout] = pytest.StashKey()
 PREVIOUS: pytest.StashKey[dict[str, Any] | None] = pytest.StashKey()  # to compare with
 

@@ -88,12 +88,9 @@ def pytest_report_teststatus(
     record = getattr(report, "deploycheck", None)
     if record is None or report.when != "call":
         return None
-    return _WORDS.get((record.status, report.outcome))
+    from ..report.terminal import TEST_STATUS
 
-
-_WORDS = {("awaiting", "failed"): ("failed", "F", ("AWAITING SIGN-OFF", {"red": True})),
-          ("invalid", "failed"): ("failed", "F", ("INVALID SIGN-OFF", {"red": True})),
-          ("waived", "skipped"): ("xfailed", "x", ("WAIVED", {"yellow": True}))}
+    return TEST_STATUS.get((record.status, report.outcome))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -25,15 +25,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(log.run), "deploycheck-html")
 
 
-def selection(config: pytest.Config) -> list[str]:
-    """How this run chose among the collected items, in the words of its command line."""
-    from ..gates import selection_words
-
-    option, named = config.option, config.args_source == pytest.Config.ArgsSource.ARGS
-    return selection_words(option.keyword, option.markexpr, option.deselect,
-                           getattr(option, "lf", False), config.args if named else [])
-
-
 class RunLog:
     """Registered on the process that writes the reports."""
 
@@ -49,14 +40,10 @@ class RunLog:
     def fill_header(self) -> None:
         if not self._header_done:
             self._header_done = True
-            from ..errors import ChecklistError
             from ..run import fill_header
 
-            try:
-                settings = current.settings(self.config)
-            except ChecklistError:
-                settings = None  # the config's mistakes are the run's collection errors
-            fill_header(self.run, self.config.rootpath, self.files, settings)
+            fill_header(self.run, self.config.rootpath, self.files,
+                        lambda: current.settings(self.config))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -84,21 +71,22 @@ class RunLog:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from ..gates import fails, selection_words
         from ..record import now
 
-        run = self.run
+        run, config = self.run, self.config
         run.finished, run.exit_status = now(), int(exitstatus)
-        run.previous = self.config.stash.get(options.PREVIOUS, None)
+        run.previous = config.stash.get(options.PREVIOUS, None)
         if self.files or run.items:
             self.fill_header()
-            distributed = self.config.pluginmanager.hasplugin("dsession")
+            distributed = config.pluginmanager.hasplugin("dsession")
             expected = session.testscollected if distributed else len(session.items)
+            named = config.args if config.args_source == pytest.Config.ArgsSource.ARGS else []
             run.close(stopped=exitstatus == pytest.ExitCode.INTERRUPTED
-                      or self.finished_tests < expected, planned=self.config.stash.get(PLANNED, {}),
-                      unread=self.config.stash.get(UNREAD, {}), selection=selection(self.config))
-            from ..gates import fails
-
-            if exitstatus == 0 and fails(run, complete=self.config.getoption(
+                      or self.finished_tests < expected, planned=config.stash.get(PLANNED, {}),
+                      unread=config.stash.get(UNREAD, {}),
+                      selection=selection_words(config.option, named))
+            if exitstatus == 0 and fails(run, complete=config.getoption(
                     "deploycheck_require_complete")):
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
                 run.exit_status = int(session.exitstatus)

@@ -15,16 +15,25 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..gates import Tally, gates, host_groups, tally
 from ..record import RunRecord, by_section
 
 if TYPE_CHECKING:
+    from ..layout import Layout
     from ..project import Settings
 
 _WIDE = 44  # title column
+#: pytest's words for an item's report (``-v``, ``-r``) where ours differ: (status, pytest's
+#: outcome) → (category, letter, (word, markup)); the categories, so the counts and the exit
+#: code, stay pytest's
+TEST_STATUS = {("awaiting", "failed"): ("failed", "F", ("AWAITING SIGN-OFF", {"red": True})),
+               ("invalid", "failed"): ("failed", "F", ("INVALID SIGN-OFF", {"red": True})),
+               ("waived", "skipped"): ("xfailed", "x", ("WAIVED", {"yellow": True}))}
 
 
 def _color(counts: Tally) -> dict[str, bool]:
@@ -110,6 +119,20 @@ def changes_lines(run: RunRecord, verbosity: int) -> list[tuple[str, dict[str, b
     return lines
 
 
+def line_writer(plugins: Any) -> Callable[[str], None]:
+    """Writes a line at once through pytest's terminal reporter (``plugins``: pytest's
+    plugin manager), between items (a watch's news), or prints it without one."""
+    reporter = plugins.get_plugin("terminalreporter")
+    if reporter is None:
+        return functools.partial(print, flush=True)
+
+    def write(text: str) -> None:
+        reporter.write_line(text)
+        reporter.flush()
+
+    return write
+
+
 class HoldProgress:
     """What the terminal says while the run waits on a hold (``hold:``), told about once a
     second: on a line of its own below the file's progress — rewritten in place on a
@@ -160,10 +183,20 @@ def _shown(path: object, reporter: Any) -> str:
         return str(path)
 
 
-def header_line(settings: Settings) -> str:
-    """The line under pytest's header: ``deploycheck: project …, environment …, release …``."""
-    return (f"deploycheck: project {settings.project.name}, environment "
-            f"{settings.environment}, release {settings.release or '(not set)'}")
+def header_lines(where: Layout, settings: Callable[[], Settings]) -> list[str]:
+    """The lines under pytest's header: ``deploycheck: project …, environment …, release
+    …`` (unless the config has mistakes: they are the run's collection errors), and each
+    YAML file under the checklist paths that is no checklist (no data)."""
+    from ..catalog import skipped
+    from ..errors import ChecklistError
+
+    lines = [f"deploycheck: {where.shown(p)}: not a checklist (no data), skipped"
+             for p in skipped(where.paths)]
+    with contextlib.suppress(ChecklistError):
+        found = settings()
+        lines.insert(0, f"deploycheck: project {found.project.name}, environment "
+                        f"{found.environment}, release {found.release or '(not set)'}")
+    return lines
 
 
 def title(run: RunRecord) -> str:

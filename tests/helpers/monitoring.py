@@ -161,3 +161,29 @@ def history(series: Mapping[str, Callable[[float], float]]) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def scraper() -> Iterator[tuple[str, Path]]:
+    """A real Prometheus that scrapes, every second, the targets (job ``watch``) written
+    to the file it yields with its URL — ``[{"targets": ["127.0.0.1:PORT"]}]`` — once
+    its discovery notices the file (within about 5 s)."""
+    base = Path(tempfile.mkdtemp(prefix="deploycheck-scraper-"))
+    targets = base / "targets.json"
+    targets.write_text("[]")
+    (base / "prometheus.yml").write_text(f"""
+global: {{scrape_interval: 1s}}
+scrape_configs:
+  - job_name: watch
+    file_sd_configs: [{{files: ["{targets}"], refresh_interval: 1s}}]
+""")
+    port = free_port()
+    proc = start(["prometheus", f"--config.file={base / 'prometheus.yml'}",
+                  f"--storage.tsdb.path={base / 'data'}",
+                  f"--web.listen-address=127.0.0.1:{port}"], f"http://127.0.0.1:{port}/-/ready")
+    try:
+        yield f"http://127.0.0.1:{port}", targets
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
