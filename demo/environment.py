@@ -11,8 +11,15 @@
 - Prometheus and Alertmanager (see :mod:`demo.monitoring`), and a client that keeps
   traffic flowing so the metrics move.
 
+The release went out ten minutes before the demo starts (``$DEPLOYCHECK_DEPLOYED_AT``,
+unless set); Prometheus remembers those minutes and the previous release's last hours
+(:mod:`demo.history`).
+
 ``DEPLOYCHECK_DEMO_DOWN=https`` (or ``feed``, ``dns``, several with commas) leaves that
-service stopped, to see the gate close.
+service stopped, to see the gate close. ``DEPLOYCHECK_DEMO_SPIKE=latency`` puts a latency
+spike in those minutes (the monitoring items fail, naming when); ``latency@30s`` makes the
+API answer 0.8 s slower from 30 s after the demo is up (a watch or a hold fails
+mid-window).
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ from pathlib import Path
 import requests
 import trustme
 
-from . import client, database
+from pytest_deploycheck.units import parse_duration
+
+from . import client, database, history
 from .feed import Feed
 from .monitoring import Monitoring
 from .service import Broker, Handler, Platform, Redirect, Server
@@ -48,6 +57,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HOSTNAME = "trading.demo.test"
 DOWN_ENV = "DEPLOYCHECK_DEMO_DOWN"
+SPIKE_ENV = "DEPLOYCHECK_DEMO_SPIKE"
+DEPLOYED_ENV = "DEPLOYCHECK_DEPLOYED_AT"
 SECRETS = ("TRADING_API_TOKEN", "TRADING_ADMIN_TOKEN", "FEED_TOKEN")
 STEP_TIMEOUT = 60.0
 ZONE = f"""
@@ -103,10 +114,11 @@ def start() -> Demo:
     in between on a busy machine: a start that fails is tried again, up to
     :data:`START_ATTEMPTS` times."""
     down = {s.strip() for s in os.environ.get(DOWN_ENV, "").split(",") if s.strip()}
+    spike = spike_of(os.environ.get(SPIKE_ENV, ""))
     for attempt in range(1, START_ATTEMPTS + 1):
         demo = Demo(Path(tempfile.mkdtemp(prefix="deploycheck-demo-")))
         try:
-            _start(demo, down)
+            _start(demo, down, spike)
         except (RuntimeError, OSError):
             demo.stop()
             if attempt == START_ATTEMPTS or not down <= STOPPABLE:  # a mistake: say it at once
@@ -119,7 +131,24 @@ def start() -> Demo:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _start(demo: Demo, down: set[str]) -> None:
+def spike_of(text: str) -> float | None:
+    """``DEPLOYCHECK_DEMO_SPIKE``: None for none, -1 for one in the history
+    (``latency``), else the seconds after the start at which the API slows down
+    (``latency@30s``)."""
+    if not text.strip():
+        return None
+    kind, at, after = text.strip().partition("@")
+    try:
+        delay = parse_duration(after) if at else -1.0
+    except ValueError:
+        delay = None
+    if kind != "latency" or delay is None:
+        raise RuntimeError(f"{SPIKE_ENV}: expected latency (in the history) or "
+                           f"latency@DURATION (from then on, e.g. latency@30s), got {text!r}")
+    return delay
+
+
+def _start(demo: Demo, down: set[str], spike: float | None = None) -> None:
     base = demo.base
     for sub in ("logs", "reports", "backups"):
         (base / sub).mkdir()
@@ -156,8 +185,9 @@ def _start(demo: Demo, down: set[str]) -> None:
     servers["http"].redirect_to = f"https://127.0.0.1:{servers['https'].port}"
     app, staging = servers["https"].port, servers["staging"].port
     # Prometheus first: it takes the longest to be ready, and needs only /metrics
+    started = time.time()
     monitoring = Monitoring(base, ca_file, {"trading-api": app, "staging": staging},
-                            [free_port(), free_port()])
+                            [free_port(), free_port()], started, spike == -1)
     demo.stoppers.append(monitoring.stop)
     feed = Feed(tokens["FEED_TOKEN"], tls).start()
     demo.stoppers.append(feed.stop)
@@ -190,6 +220,8 @@ def _start(demo: Demo, down: set[str]) -> None:
                      daemon=True).start()
     sample_run()
     monitoring.wait_ready()
+    if spike is not None and spike >= 0:
+        servers["https"].platform.slow_from = time.monotonic() + spike
     demo.variables.update({
         "base_url": base_url, "staging_url": f"https://127.0.0.1:{staging}",
         "http_url": f"http://127.0.0.1:{servers['http'].port}",
@@ -206,6 +238,11 @@ def _start(demo: Demo, down: set[str]) -> None:
         "python": sys.executable, "firewalled_port": firewalled.getsockname()[1],
         "deployment_window": next_window(now).isoformat().replace("+00:00", "Z"),
     })
+    # the deploy time of over: since_deploy and baseline: before_deploy, unless the run
+    # was given one (--deploycheck-deployed-at, $DEPLOYCHECK_DEPLOYED_AT)
+    demo.environ[DEPLOYED_ENV] = os.environ.get(DEPLOYED_ENV)
+    os.environ.setdefault(DEPLOYED_ENV, datetime.fromtimestamp(
+        started - history.DEPLOYED_BEFORE, timezone.utc).isoformat(timespec="seconds"))
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

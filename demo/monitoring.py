@@ -1,6 +1,7 @@
 """The demo's monitoring: a real Prometheus (scraping demo-trader over HTTPS, with the
-alert rules of ``demo/monitoring/alerts.yml``) and a real Alertmanager, from the Debian
-packages ``prometheus`` and ``prometheus-alertmanager``.
+alert rules of ``demo/monitoring/alerts.yml``, remembering the previous release's last
+hours: :mod:`demo.history`) and a real Alertmanager, from the Debian packages
+``prometheus`` and ``prometheus-alertmanager``.
 
 Where they are not installed, one small server stands at both addresses and answers every
 request with a Prometheus API error saying how to install them, so the monitoring items
@@ -10,6 +11,7 @@ fail with that reason instead of "connection refused".
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -18,9 +20,11 @@ from pathlib import Path
 
 import requests
 
+from . import history
 from .service import Server
 
 RULES = Path(__file__).resolve().parent / "monitoring" / "alerts.yml"
+WATCH_ENV = "DEPLOYCHECK_WATCH_ADDRESS"  # set by deploycheck watch
 INSTALL = "apt-get install prometheus prometheus-alertmanager"
 READY_TIMEOUT = 30.0
 
@@ -46,8 +50,8 @@ class Monitoring:
     """Prometheus and Alertmanager for the demo, or the stand-in that explains their
     absence. ``prometheus_url`` and ``alertmanager_url`` are where the checks look."""
 
-    def __init__(self, base: Path, ca_file: Path, targets: dict[str, int], ports: list[int]
-                 ) -> None:
+    def __init__(self, base: Path, ca_file: Path, targets: dict[str, int], ports: list[int],
+                 started: float, spike: bool = False) -> None:
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.stand_in: Server | None = None
         self.installed = all(shutil.which(b) for b in ("prometheus", "prometheus-alertmanager"))
@@ -63,6 +67,11 @@ class Monitoring:
     scheme: https
     tls_config: {{ca_file: "{ca_file}"}}
     static_configs: [{{targets: ["127.0.0.1:{port}"]}}]""" for job, port in targets.items())
+        watch = os.environ.get(WATCH_ENV)
+        if watch:  # deploycheck watch serves its /metrics there: scraped like the rest
+            jobs += f"""
+  - job_name: deploycheck-watch
+    static_configs: [{{targets: ["{watch}"]}}]"""
         (base / "prometheus.yml").write_text(f"""
 global: {{scrape_interval: 1s, evaluation_interval: 1s}}
 rule_files: ["{RULES}"]
@@ -78,6 +87,7 @@ scrape_configs:
             "route: {receiver: oncall, routes: [{receiver: trading-desk, "
             "matchers: ['severity=\"ticket\"']}]}\n"
             "receivers: [{name: oncall}, {name: trading-desk}]\n")
+        history.backfill(base / "prometheus", started, spike)  # the hours before the start
         log = (base / "monitoring.log").open("ab")
         self.processes.append(("prometheus", subprocess.Popen(
             ["prometheus", f"--config.file={base / 'prometheus.yml'}",

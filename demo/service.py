@@ -31,6 +31,7 @@ from .trading.core.market import daily_returns
 
 COMMIT = "4f1c2e9"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+SPIKE_DELAY = 0.8  # seconds the API takes longer during a latency spike
 # a WAF rule: what an injection attempt in a query string looks like
 WAF_RULE = re.compile(r"('|%27)\s*or\s+\d+\s*=\s*\d+|union\s+select|<script", re.IGNORECASE)
 Reply = tuple[int, Any]
@@ -58,6 +59,7 @@ class Platform:
     durations: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     duration_sum: float = 0.0
     order_counts: dict[str, int] = field(default_factory=lambda: {"filled": 0, "rejected": 0})
+    slow_from: float | None = None  # time.monotonic() from which the API answers slowly
 
     def __post_init__(self) -> None:
         self.audit("service_started", version=__version__, environment=self.environment)
@@ -156,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
                 status, body = 400, {"error": "the body is not a JSON object"}
             else:
                 status, body = action(platform, query, payload)
+        if platform.slow_from is not None and time.monotonic() >= platform.slow_from \
+                and url.path.startswith("/api/"):
+            time.sleep(SPIKE_DELAY)  # DEPLOYCHECK_DEMO_SPIKE=latency
         elapsed = time.perf_counter() - started
         self._reply(status, body)
         platform.observe(url.path if route else "other", status, elapsed)

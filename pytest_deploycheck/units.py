@@ -70,10 +70,20 @@ def parse_size(value: object) -> int:
 
 
 def format_duration(seconds: float) -> str:
-    """``0.0123`` → ``12 ms``; ``75`` → ``75.0 s``."""
+    """``0.0123`` → ``12 ms``; ``7.5`` → ``7.5 s``; from a minute on, the two largest
+    units: ``75`` → ``1m 15s``, ``1690`` → ``28m 10s``, ``86400`` → ``1d``."""
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
-    return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    left = round(seconds)
+    parts: list[tuple[int, str]] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size or parts:
+            parts.append((left // size, unit))
+            left %= size
+    shown = [f"{n}{unit}" for n, unit in parts[:2] if n]
+    return " ".join(shown)
 
 
 def format_size(n: float) -> str:

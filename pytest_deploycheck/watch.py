@@ -286,6 +286,8 @@ def watch(run: Run, cases: Sequence[Case], plan: Plan,
             say(f"deploycheck watch: {_count(len(found.items), 'item')} every "
                 f"{format_duration(plan.every)} {window}; serving "
                 f"http://{endpoints.address}/healthz and /metrics")
+            if not found.items:
+                say("deploycheck watch: nothing to watch: no automated item is selected")
             if found.manual:
                 say(f"deploycheck watch: {_count(len(found.manual), 'manual item')} left out "
                     "of the rounds (a sign-off is no probe), decided once at the end")

@@ -196,10 +196,19 @@ def _query(spec: Prometheus, ctx: CheckContext) -> None:
         ctx.record(value=str(value) if math.isnan(value) else value, series=len(series))
     else:
         ctx.record(samples=sum(len(samples) for _, samples in series), series=len(series))
-    for labels, samples in series:  # every series: one of them down must not pass unseen
-        _bounds(spec, labels, samples, len(series) > 1, window is not None, ctx)
-    if spec.baseline is not None:
-        _compare(spec, ctx, series, now, window)
+    failed: CheckFailed | None = None
+    try:
+        for labels, samples in series:  # every series: one of them down must not pass unseen
+            _bounds(spec, labels, samples, len(series) > 1, window is not None, ctx)
+    except CheckFailed as exc:
+        failed = exc
+    if spec.baseline is not None:  # compared all the same: both values in the evidence
+        try:
+            _compare(spec, ctx, series, now, window, named=failed is None)
+        except CheckFailed as exc:
+            failed = CheckFailed(f"{failed.message}; and {exc.message}") if failed else exc
+    if failed is not None:
+        raise failed
 
 
 def _bounds(spec: Prometheus, labels: str, samples: list[tuple[float, float]], several: bool,
@@ -226,8 +235,9 @@ def _bounds(spec: Prometheus, labels: str, samples: list[tuple[float, float]], s
 
 
 def _compare(spec: Prometheus, ctx: CheckContext, series: Series, now: float,
-             window: tuple[float, float] | None) -> None:
-    """The value now (the window's mean) against the baseline's (the same span then)."""
+             window: tuple[float, float] | None, *, named: bool = True) -> None:
+    """The value now (the window's mean) against the baseline's (the same span then);
+    ``named``: the message names the query (not when it follows one that did)."""
     end = now - float(spec.baseline.offset) if isinstance(spec.baseline, Baseline) else (
         _deployed(spec, ctx))
     span = (end - (window[1] - window[0]), end) if window is not None else None
@@ -235,6 +245,7 @@ def _compare(spec: Prometheus, ctx: CheckContext, series: Series, now: float,
     ctx.record(**{"baseline at": _stamp(end)})
     for labels, samples in series:
         where = f"{spec.query}{labels}" if len(series) > 1 else spec.query
+        subject = f"{where} " if named else ("" if len(series) == 1 else f"{labels} ")
         before = then.get(labels)
         if not before:
             raise CheckFailed(f"no baseline for {where!r} at {_stamp(end)} (no data then)")
@@ -244,11 +255,11 @@ def _compare(spec: Prometheus, ctx: CheckContext, series: Series, now: float,
         ctx.record(value=round(current, 6), baseline=round(base, 6),
                    ratio=round(ratio, 3) if math.isfinite(ratio) else "infinite")
         if spec.max_ratio is not None and ratio > spec.max_ratio:
-            raise CheckFailed(f"expected {where} at most {spec.max_ratio:g} times its "
+            raise CheckFailed(f"expected {subject}at most {spec.max_ratio:g} times its "
                               f"baseline, got {current:g} against {base:g} at {_stamp(end)} "
                               f"(ratio {ratio:.2f})")
         if spec.max_increase is not None and current - base > spec.max_increase:
-            raise CheckFailed(f"expected {where} at most {spec.max_increase:g} above its "
+            raise CheckFailed(f"expected {subject}at most {spec.max_increase:g} above its "
                               f"baseline, got {current:g} against {base:g} at {_stamp(end)} "
                               f"(+{current - base:g})")
 

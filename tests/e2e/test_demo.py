@@ -269,7 +269,7 @@ def test_without_prometheus_the_monitoring_items_say_how_to_install_it(
 ) -> None:
     with monkeypatch.context() as patched:  # as if neither binary were on PATH
         patched.setattr(shutil, "which", lambda name: None)
-        stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0])
+        stand_in = monitoring.Monitoring(tmp_path, tmp_path / "ca.pem", {}, [0, 0], 0.0)
     try:
         result = project.run_check(f"{{prometheus: {{url: '{stand_in.prometheus_url}', "
                                    f"alertmanager: '{stand_in.alertmanager_url}', "
@@ -288,3 +288,56 @@ def test_a_selection_of_the_demo_gate_is_incomplete_never_ready() -> None:
     assert "predeploy: 1/1 passed — INCOMPLETE: 76 of 77 items not run (deselected by -k " \
            "ssl)" in done.stdout
     assert "READY" not in done.stdout
+
+
+def test_the_first_24_hours_are_checked_from_history_and_a_spike_fails_with_both_values(
+) -> None:
+    """The monitoring items judge the minutes since the deploy from the demo Prometheus's
+    history, and compare latency with the previous release's: they pass, and with a spike
+    in those minutes the response times fail naming when, with both values."""
+    calm = pytest_in_repo("-m", "postdeploy", "-k", "monitoring-24h", "-rA")
+    assert calm.returncode == 0, calm.stdout[-3000:]
+    assert re.search(r"window: \S+Z to \S+Z\nsamples: \d{3}\n", calm.stdout), calm.stdout
+    found = re.search(r"\nvalue: ([\d.]+)\nbaseline: ([\d.]+)\nratio: ([\d.]+)\n", calm.stdout)
+    assert found, calm.stdout
+    assert float(found.group(2)) == pytest.approx(0.2125)  # the previous release's p99
+    assert float(found.group(3)) < 1.5
+    spiky = pytest_in_repo("-m", "postdeploy", "-k", "monitoring-24h", "-rA",
+                           DEPLOYCHECK_DEMO_SPIKE="latency")
+    assert spiky.returncode == 1
+    failed = [line for line in spiky.stdout.splitlines() if line.startswith("FAILED ")]
+    assert len(failed) == 1
+    assert failed[0].startswith("FAILED checks/production.yaml::monitoring-24h::response-times")
+    assert re.search(r"\nexpected histogram_quantile\(.*\) <= 0.5 over the window, got 0.99\d* "
+                     r"at \S+Z; and expected at most 1.5 times its baseline, got 0.\d+ against "
+                     r"0.2125 at \S+Z \(ratio \d\.\d\d\)\n", spiky.stdout), spiky.stdout[-3000:]
+
+
+def test_a_watch_of_the_demo_is_scraped_by_its_prometheus_and_breaks_mid_window(
+    tmp_path: Path
+) -> None:
+    """`deploycheck watch` over the demo: its Prometheus scrapes the watch (every target
+    up), the API slows down two seconds in, and the response times fail in a later round,
+    which runs --on-breach once and ends the watch."""
+    if shutil.which("prometheus") is None:
+        pytest.skip("the demo's Prometheus is not installed")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_deploycheck", "watch", "-m", "postdeploy", "-k",
+         "monitoring-24h or monitoring-normal", "--every", "2s", "--for", "90s",
+         "--stop-on-breach", "--on-breach", f"echo \"$DEPLOYCHECK_BREACH\" > {tmp_path / 'b'}",
+         "-p", "no:cacheprovider", "-rA"], cwd=ROOT, capture_output=True, text=True,
+        timeout=RUN_TIMEOUT, check=False,
+        env={**os.environ, "COLUMNS": "250", "DEPLOYCHECK_DEMO_SPIKE": "latency@2s"})
+    output = done.stdout
+    assert done.returncode == 1, output[-3000:]
+    breach = re.search(r"round (\d+) at \S+ UTC: 1 of 6 watched items failing \(breach\):\n"
+                       r"  production::response-times: expected .* <= 0.5 over the window, "
+                       r"got [\d.]+ at \S+Z", output)
+    assert breach, output[-3000:]
+    assert int(breach.group(1)) > 1  # it held first: the spike came mid-window
+    assert (tmp_path / "b").read_text() == "production::response-times\n"
+    assert re.search(r"\(--stop-on-breach\);.* breached in round \d+: 1 of 6 items failed in "
+                     "1 round\n", output), output[-3000:]
+    # the demo's Prometheus scraped the watch's /metrics: every one of its targets is up
+    assert "PASSED checks/backtesting.yaml::post-deployment::monitoring-normal" in output
+    assert re.search(r"\ntargets: 5\n", output), output[-3000:]

@@ -214,6 +214,16 @@ def test_a_watch_that_cannot_start_says_why(project: Project) -> None:
         code = watch.end()
     assert code == 2
     assert "argument --every: '10ms': at least 0.1s" in watch.output
+    with watching(project.path, "-n", "2") as watch:
+        code = watch.end()
+    assert code == 4
+    assert "deploycheck watch: a watch runs in one process; leave out -n / --dist" \
+        in watch.output
+    project.checklist("checklist: app\ntitle: App\nphase: postdeploy\nsections: [{id: s, "
+                      "title: S, items: [{id: x, title: X, check: {file: {path: x}}}]}]\n")
+    with watching(project.path, "-k", "nothing-has-this-name") as watch:
+        code = watch.end()
+    assert code == 5  # nothing selected: pytest's "no tests ran", never a success
 
 
 @contextmanager
