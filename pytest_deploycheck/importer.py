@@ -1,234 +1,302 @@
 """``deploycheck import FILE.md``: a Markdown checklist as checklist YAML.
 
+The Markdown is read by a CommonMark parser (markdown-it-py, with tables), so headings
+(``#`` and underlined), nested lists, tables and HTML are what a Markdown renderer sees.
 What becomes an item, with the Markdown's own wording as its title:
 
-- ``- [ ] text`` / ``1. [ ] text`` lines (``[x]`` too);
-- table rows with a ☐ or ☑ cell (the first cell is the title; a row whose only text is
-  bold, ``| **Preparation** | | |``, starts a section);
-- numbered steps (``1. Stop the current deployment``): an ordered section, a runbook;
-- the rows of a sign-off table (``| Role | Name | Signature | Date |``) and sign-off lines
-  (``- [ ] Risk Management: ____ Date: ____``): a sign-off by that role.
+- a list item that starts with a checkbox — ``[ ]``, ``[x]``, ☐ ☑ ☒ ✅ ⬜ — in any list, at
+  any depth (a sub-item keeps its parent's text as its description); a checkbox later in
+  a line (``**Final Approval**: [ ] Ready``); ``<input type="checkbox">`` from a wiki export;
+- a table row with a checkbox in any column; its title is the text column (a ``#`` or
+  number column is not one), its role the Who / Owner / Responsible column; a row whose
+  only text is bold (``| **Preparation** | | |``) starts a section;
+- numbered steps without checkboxes: an ordered section, a runbook;
+- sign-offs: the rows of a ``| Role | Name | Signature | Date |`` table, ``Role: ____
+  Date: ____`` lines, and the items under a Sign-off / Approval heading's sub-headings.
 
-Headings become sections; the phase is guessed from the headings above (pre-deployment,
-deployment, post-deployment, rollback). Every item is manual (``attest``); where its
-wording clearly names something a check type probes (certificates, DNS, disk space,
-coverage, logs …) a commented check template shows how to automate it.
+Headings become sections. The phase comes from the outermost heading whose words name one
+(:func:`phase_of`), else ``--phase-map``, else predeploy — and the summary says which.
+Every item is manual (``attest``), by the role the text names (else ``release-manager``);
+where its wording names a probe, :mod:`.proposals` proposes the check, with the text's
+numbers. A line that looks like a checkbox but is no item is reported, never dropped.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_CHECKBOX = re.compile(r"^\s*(?:[-*+]|(\d+)[.)])\s+\[[ xX]\]\s+(.+?)\s*$")
-_STEP = re.compile(r"^\s*\d+[.)]\s+(.+?)\s*$")
-_SIGN_LINE = re.compile(r"^(.+?):\s*_{3,}")
-_BOXES = ("☐", "☑", "☒", "✅", "[ ]", "[x]")
-_NUMBERED = re.compile(r"^\d+(\.\d+)*[.)]?\s+")
+from markdown_it import MarkdownIt
 
-# wording → a check type's template (the keys of the README's reference), in this order
-TEMPLATES: tuple[tuple[str, str], ...] = (
-    (r"\bssl\b|\btls\b|certificate", "tls: {host: api.example.com, port: 443, "
-                                     "min_days_left: 14}"),
-    (r"\bdns\b", "dns: {name: api.example.com, type: A}"),
-    (r"disk space", "disk: {path: /, min_free: 20GB}"),
-    (r"\bmemory\b", "memory: {min_available: 2GiB}"),
-    (r"coverage", "coverage: {report: coverage.xml, min_percent: 80}"),
-    (r"\btests? (are )?pass", "junit: {path: reports/junit.xml}"),
-    (r"websocket|real-time data feed", "websocket: {url: \"wss://feed.example.com/market\"}"),
-    (r"migration", "sql: {url: \"${env:DATABASE_URL}\", migrations: migrations}"),
-    (r"database (connectivity|created)|database is", "sql: {url: \"${env:DATABASE_URL}\", "
-                                                     "query: select 1}"),
-    (r"prometheus|alert rules|alertmanager|monitoring data", "prometheus: {url: "
-                                                             "\"http://prometheus:9090\", "
-                                                             "targets_up: true}"),
-    (r"\blogs?\b", "logs: {files: [\"logs/*.log\"], pattern: \"CRITICAL|FATAL\", since: 1h}"),
-    (r"tag release", "git: {tag: \"v${release}\"}"),
-    (r"version number", "version: {file: pyproject.toml, expect: \"${release}\"}"),
-    (r"changelog", "changelog: {file: CHANGELOG.md}"),
-    (r"environment variables|secrets in env", "env: {names: [DATABASE_URL, API_KEY]}"),
-    (r"endpoints? respond|health check|accessible|authentication working|external api",
-     "http: {url: \"${base_url}/health\", status: 200}"),
-    (r"backup", "file: {path: \"backups/*.sql.gz\", max_age: 1d}"),
-    (r"firewall|network connectivity", "tcp: {host: db.internal, port: 5432, expect: open}"),
-    (r"services? (started|running)", "service: {name: app, running: true}"),
-    (r"market hours|trading hours|deployment window|holiday calendar",
-     "calendar: {exchange: XNYS, outside_hours: true, margin: 30m}"),
+from .proposals import Proposal, propose
+
+DEFAULT_ROLE = "release-manager"
+DEFAULT_PHASE = "predeploy"
+_BOX = r"\[[ xX]\]|☐|☑|☒|✅|✔️?|⬜|🔲"
+_LEADING_BOX = re.compile(rf"^\s*(?:{_BOX})\s*", re.S)
+_ANY_BOX = re.compile(rf"(?:^|\s|\||:)(?:{_BOX})(?:\s|$|\|)|<input[^>]*checkbox", re.I)
+_HTML_BOX = re.compile(r"<input[^>]*type=[\"']?checkbox[\"']?[^>]*>\s*([^<\n]+)", re.I)
+_NUMBER_CELL = re.compile(r"^#?\s*\d+(?:\.\d+)*[.)]?$")
+_SIGN_WORDS = re.compile(r"(?:\s*(?:[-\u2014\u2013:,]|\bname\b|\bsignature\b|\bsigned\b|\bdate\b|"
+                         r"\bapproved by\b|\bby\b)\s*)+$", re.I)
+_SIGNOFF_HEADING = re.compile(r"sign[- ]?offs?|approvals?|signatures?", re.I)
+WHO = ("who", "owner", "owners", "responsible", "assignee", "assigned to", "role",
+       "sign-off", "signoff", "approver", "approved by", "by", "team", "accountable")
+TITLE_HEADERS = ("item", "task", "check", "step", "description", "action", "activity",
+                 "what", "requirement", "criteria", "control", "checklist item")
+
+# words that name a phase, in the order they are tried on one heading
+PHASE_WORDS: tuple[tuple[str, str], ...] = (
+    ("rollback", r"roll[- ]?back|back[- ]?out|\brevert|contingency|if (it|something|things) "
+                 r"goes? wrong|\babort"),
+    ("predeploy", r"\bpre[- ]?(deploy|release|launch|go[- ]?live|migration|flight|production|"
+                  r"cut[- ]?over|change|implementation|install)"),
+    ("postdeploy", r"\bpost[- ]?(deploy|release|launch|go[- ]?live|migration|cut[- ]?over|"
+                   r"change|implementation|install)"),
+    ("predeploy", r"\bbefore\b|preparation|\bprepare|readiness|planning|prerequisite|"
+                  r"pre[- ]?check"),
+    ("postdeploy", r"\bafter\b|verification|\bverify|smoke|monitoring|hypercare|"
+                   r"validation|follow[- ]?up|clean[- ]?up|first \d+ (hours|days)"),
+    ("deploy", r"\bduring\b|change window|cut[- ]?over|execution|go[- ]?live|deploy|"
+               r"release day|launch|roll[- ]?out|implementation|migration|installation"),
 )
 
 
-@dataclass
-class ImportedItem:
-    title: str
-    roles: tuple[str, ...] = ("release-manager",)
-    template: str | None = None
-
-
-@dataclass
-class ImportedSection:
-    title: str
-    phase: str
-    ordered: bool = False
-    items: list[ImportedItem] = field(default_factory=list)
+def phase_of(text: str) -> str | None:
+    """The phase a heading's words name, or None."""
+    return next((phase for phase, words in PHASE_WORDS if re.search(words, text, re.I)), None)
 
 
 def slug(text: str, limit: int = 48) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(words) > limit:
         words = words[:limit].rsplit("-", 1)[0]
-    return words or "item"
+    if not words or words[0].isdigit():
+        words = f"item-{words}".strip("-")
+    return words
 
 
-def guess_phase(headings: list[str]) -> str:
-    """The phase the outermost heading that names one says ("Deployment Phase" holds
-    "Pre-Deployment Checks": deploy); predeploy if none does."""
-    for heading in headings:
-        text = heading.lower()
-        if re.search(r"\bpre[- ]?deploy", text):
-            return "predeploy"
-        if re.search(r"\bpost[- ]?deploy|after (the )?deploy", text):
-            return "postdeploy"
-        if "rollback" in text or "roll back" in text:
-            return "rollback"
-        if "deploy" in text:
-            return "deploy"
-    return "predeploy"
+def clean(text: str) -> str:
+    """Inline Markdown as plain words: emphasis, code and links unwrapped."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|_|~~|`)(.+?)\1", r"\2", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"\s+", " ", text).strip(" \t-—:")
 
 
-def template_for(title: str) -> str | None:
-    text = title.lower()
-    return next((t for pattern, t in TEMPLATES if re.search(pattern, text)), None)
+@dataclass
+class ImportedItem:
+    title: str
+    line: int
+    roles: tuple[str, ...] = ()  # none named: DEFAULT_ROLE
+    description: str = ""
+    proposal: Proposal | None = None
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+@dataclass
+class ImportedSection:
+    title: str
+    phase: str
+    phase_from: str  # the heading that named the phase ("" when it is the default)
+    ordered: bool = False
+    items: list[ImportedItem] = field(default_factory=list)
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"\1", text).strip()
+@dataclass
+class Parsed:
+    title: str
+    sections: list[ImportedSection]
+    not_imported: list[tuple[int, str]]  # (line, text): looked like a checkbox, no item
 
 
-def parse(text: str) -> tuple[str, list[ImportedSection]]:
-    """The checklist's title and its sections, from Markdown."""
-    title = ""
-    headings: list[str] = []
-    levels: list[int] = []
-    sections: list[ImportedSection] = []
-    current: ImportedSection | None = None
-    header: list[str] | None = None  # the current table's header cells
+def signer_of(text: str) -> str | None:
+    """The role a ``Role: ____ Date: ____`` line names ("" when only blanks do), or None
+    for a line with no blanks to sign on."""
+    if "___" not in text:
+        return None
+    return clean(_SIGN_WORDS.sub("", text.split("___", 1)[0]))
 
-    def section(name: str) -> ImportedSection:
-        nonlocal current
-        if current is None or current.title != name:
-            current = ImportedSection(name, guess_phase(headings))
-            sections.append(current)
-        return current
 
-    for line in text.splitlines():
-        heading = _HEADING.match(line)
-        if heading:
-            level, name = len(heading[1]), _NUMBERED.sub("", heading[2]).strip()
-            if level == 1 and not title:
-                title = name
+def _roles(cell: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(slug(r) for r in re.split(r"\s*(?:/|,|&|\band\b)\s*",
+                                                          clean(cell)) if r.strip()))
+
+
+class _Reader:
+    """Walks markdown-it's tokens, keeping the headings above and the current section."""
+
+    def __init__(self, phase_map: Mapping[str, str]) -> None:
+        self.phase_map = {k.strip().lower(): v for k, v in phase_map.items()}
+        self.title = ""
+        self.headings: list[tuple[int, str]] = []
+        self.sections: list[ImportedSection] = []
+        self.current: ImportedSection | None = None
+        self.lines: set[int] = set()  # the lines items came from
+
+    def heading(self, level: int, text: str) -> None:
+        name = re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", clean(text))
+        if level == 1 and not self.title and not self.sections:
+            self.title = name
+            return
+        while self.headings and self.headings[-1][0] >= level:
+            self.headings.pop()
+        self.headings.append((level, name))
+        self.current = None
+
+    def section(self, name: str | None = None) -> ImportedSection:
+        if name is not None or self.current is None:
+            title = name or (self.headings[-1][1] if self.headings else
+                             (self.title or "Checklist"))
+            phase, by = DEFAULT_PHASE, ""
+            for _, heading in self.headings:
+                found = self.phase_map.get(heading.lower()) or phase_of(heading)
+                if found:
+                    phase, by = found, heading
+                    break
+            self.current = ImportedSection(title, phase, by)
+            self.sections.append(self.current)
+        return self.current
+
+    def signing_role(self) -> str | None:
+        """Under a Sign-off heading's sub-heading: that sub-heading, as the role."""
+        for n, (_, heading) in enumerate(self.headings):
+            if _SIGNOFF_HEADING.search(heading):
+                return slug(self.headings[-1][1]) if n < len(self.headings) - 1 else ""
+        return None
+
+    def add(self, title: str, line: int, *, roles: tuple[str, ...] = (),
+            description: str = "", ordered: bool = False, signed: bool = False) -> None:
+        signer = signer_of(title)
+        title = clean(title)
+        if signer is not None:  # Role: ____ Date: ____
+            role = signer or (self.headings[-1][1] if self.headings else DEFAULT_ROLE)
+            title, roles, signed = f"{role} sign-off", _roles(role), True
+        if not title:
+            return
+        target = self.section()
+        if ordered and not target.items:
+            target.ordered = True
+        signing = self.signing_role()
+        if not roles and signing:
+            roles = (signing,)
+        elif not roles and signing == "" and len(title.split()) <= 4 and not signed:
+            title, roles, signed = f"{title} sign-off", _roles(title), True
+        target.items.append(ImportedItem(title, line, roles, description,
+                                         None if signed else propose(title)))
+        self.lines.add(line)
+
+    def inline_line(self, text: str, line: int, *, description: str = "") -> None:
+        """A paragraph's line outside a list: an item if it holds a checkbox or blanks."""
+        if _LEADING_BOX.match(text) or re.search(_BOX, text):
+            self.add(re.sub(rf"\s*(?:{_BOX})\s*", " ", text), line, description=description)
+        elif signer_of(text) is not None:
+            self.add(text, line)
+
+    def table(self, rows: list[tuple[int, list[str]]]) -> None:
+        if len(rows) < 2:
+            return
+        header = [clean(c).lower() for c in rows[0][1]]
+        body = rows[1:]
+        self.lines.add(rows[0][0])  # the header row: no item, whatever it holds
+        width = max(len(cells) for _, cells in rows)
+        columns = [[cells[n] if n < len(cells) else "" for _, cells in body]
+                   for n in range(width)]
+        boxed = {n for n, cells in enumerate(columns)
+                 if any(re.fullmatch(rf"\s*(?:{_BOX})?\s*", c) and re.search(_BOX, c)
+                        for c in cells)}
+        numbers = {n for n, cells in enumerate(columns)
+                   if all(_NUMBER_CELL.match(c.strip()) for c in cells if c.strip())}
+        who = next((n for n, h in enumerate(header) if h in WHO and n not in boxed), None)
+        text_columns = [n for n in range(width) if n not in boxed | numbers and n != who]
+        title = next((n for n in text_columns if n < len(header) and header[n] in TITLE_HEADERS),
+                     text_columns[0] if text_columns else None)
+        signoff = "role" in header and ("signature" in header or "date" in header) and not boxed
+        for line, written in body:
+            cells = [*written, *[""] * (width - len(written))]
+            texts = [clean(c) for c in cells]
+            first = next((c for c in cells if c.strip()), "")
+            if first.strip().startswith(("**", "__")) and sum(1 for t in texts if t) == 1:
+                self.section(clean(first))  # a bold row: a section of its own
                 continue
-            while levels and levels[-1] >= level:
-                levels.pop()
-                headings.pop()
-            levels.append(level)
-            headings.append(name)
-            current, header = None, None
-            continue
-        here = headings[-1] if headings else (title or "Checklist")
-        if line.lstrip().startswith("|"):
-            cells = _cells(line)
-            if all(set(c) <= set("-: ") for c in cells):
-                continue  # the |---|---| line
-            if header is None:
-                header = [c.lower() for c in cells]
-                continue
-            first = _clean(cells[0]) if cells else ""
-            if first and cells[0].startswith("**") and not any(c for c in cells[1:]):
-                current = None
-                section(first)
-                continue
-            if header[0] == "role" and ("signature" in header or "date" in header):
-                section(here).items.append(
-                    ImportedItem(f"{first} sign-off", (slug(first),)))
-            elif any(c in _BOXES for c in cells[1:]) and first:
-                item_section = current if current is not None else section(here)
-                item_section.items.append(ImportedItem(first, template=template_for(first)))
-            continue
-        header = None
-        box = _CHECKBOX.match(line)
-        if box:
-            wording = _clean(box[2])
-            signer = _SIGN_LINE.match(wording)
-            target = current if current is not None else section(here)
-            if box[1] and not target.items:  # numbered: steps of a runbook
-                target.ordered = True
-            if signer:
-                role = signer[1].strip()
-                target.items.append(ImportedItem(f"{role} sign-off", (slug(role),)))
-            else:
-                target.items.append(ImportedItem(wording, template=template_for(wording)))
-            continue
-        step = _STEP.match(line)
-        if step:
-            target = current if current is not None else section(here)
-            if not target.items:
-                target.ordered = True
-            target.items.append(ImportedItem(_clean(step[1])))
-    return title or "Imported checklist", [s for s in sections if s.items]
+            if signoff and texts[0]:
+                self.add(f"{texts[0]} sign-off", line, roles=_roles(texts[0]), signed=True)
+            elif title is not None and any(re.search(_BOX, cells[n]) for n in boxed):
+                roles = _roles(cells[who]) if who is not None and texts[who] else ()
+                self.add(cells[title], line, roles=roles)
 
 
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+def _front_matter(text: str) -> str:
+    """``text`` with YAML front matter (``---`` … ``---``) blanked, lines kept."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((n for n in range(1, len(lines)) if lines[n].strip() in ("---", "...")),
+                   None)
+        if end is not None:
+            return "\n" * (end + 1) + "\n".join(lines[end + 1:])
+    return text
 
 
-def render(checklist_id: str, title: str, sections: list[ImportedSection],
-           source: str) -> str:
-    """The checklist YAML, with comments where a check template fits."""
-    out = [f"# Imported from {source} by `deploycheck import`: every item is manual until",
-           "# you give it a check; the commented templates show how.",
-           f"checklist: {checklist_id}", f"title: {_quote(title)}", "sections:"]
-    section_ids: set[str] = set()
-    item_ids: set[str] = set()
-    for sec in sections:
-        sid = _unique(slug(sec.title), section_ids)
-        out += [f"  - id: {sid}", f"    title: {_quote(sec.title)}", f"    phase: {sec.phase}"]
-        if sec.ordered:
-            out.append("    ordered: true")
-        out.append("    items:")
-        for item in sec.items:
-            iid = _unique(slug(item.title), item_ids)
-            out += [f"      - id: {iid}", f"        title: {_quote(item.title)}",
-                    f"        attest: {{roles: [{', '.join(item.roles)}]}}"]
-            if item.template:
-                out += ["        # automate it: replace 'attest' with", "        # check:",
-                        f"        #   {item.template}"]
-    return "\n".join(out) + "\n"
+def parse(text: str, phase_map: Mapping[str, str] | None = None) -> Parsed:
+    """The checklist's title, its sections, and the checkbox lines that became no item."""
+    text = _front_matter(text)
+    tokens = MarkdownIt("commonmark", {"html": True}).enable("table").parse(text)
+    reader = _Reader(phase_map or {})
+    lists: list[bool] = []  # ordered?, per open list
+    items: list[list[str]] = []  # per open list item: [its text] once read
+    rows: list[tuple[int, list[str]]] = []
+    in_table = False
+    for n, token in enumerate(tokens):
+        kind, line = token.type, (token.map[0] + 1 if token.map else 0)
+        if kind == "heading_open":
+            reader.heading(int(token.tag[1:]), tokens[n + 1].content)
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(kind == "ordered_list_open")
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            items.append([])
+        elif kind == "list_item_close":
+            items.pop()
+        elif kind == "table_open":
+            in_table, rows = True, []
+        elif kind == "table_close":
+            in_table = False
+            reader.table(rows)
+        elif kind == "tr_open":
+            rows.append((line, []))
+        elif kind == "inline" and in_table:
+            rows[-1][1].append(token.content)
+        elif kind in ("html_block", "html_inline") or (kind == "inline" and "<input" in
+                                                        token.content):
+            for found in _HTML_BOX.finditer(token.content):
+                at = line + token.content[:found.start()].count("\n")
+                reader.add(found.group(1), at)
+        elif kind == "inline" and tokens[n - 1].type == "paragraph_open":
+            _paragraph(reader, token.content, line, lists, items)
+    lines = text.splitlines()
+    missed = [(n, lines[n - 1].strip()) for n in range(1, len(lines) + 1)
+              if _ANY_BOX.search(lines[n - 1]) and n not in reader.lines]
+    return Parsed(reader.title or "Imported checklist",
+                  [s for s in reader.sections if s.items], missed)
 
 
-def _unique(base: str, used: set[str]) -> str:
-    found, n = base, 2
-    while found in used:
-        found, n = f"{base}-{n}", n + 1
-    used.add(found)
-    return found
-
-
-class Imported(NamedTuple):
-    yaml: str
-    items: int  # how many
-    roles: tuple[str, ...]  # the roles its manual items name: the config must declare them
-
-
-def import_markdown(text: str, checklist_id: str, source: str) -> Imported:
-    """The checklist YAML of the Markdown checklist ``text``."""
-    title, sections = parse(text)
-    roles = tuple(dict.fromkeys(r for s in sections for i in s.items for r in i.roles))
-    return Imported(render(checklist_id, title, sections, source),
-                    sum(len(s.items) for s in sections), roles)
+def _paragraph(reader: _Reader, content: str, line: int, lists: list[bool],
+               items: list[list[str]]) -> None:
+    """A paragraph: a list item's first one is the item's line; others are read line by
+    line for checkboxes."""
+    if items and not items[-1]:
+        first = content.replace("\n", " ")
+        items[-1].append(first)
+        parent = next((clean(_LEADING_BOX.sub("", t[0])) for t in reversed(items[:-1]) if t),
+                      "")
+        if _LEADING_BOX.match(first):
+            reader.add(_LEADING_BOX.sub("", first), line, description=parent,
+                       ordered=lists[-1])
+        elif lists and lists[-1] and len(lists) == 1:  # numbered steps: a runbook
+            reader.add(first, line, ordered=True)
+        else:
+            reader.inline_line(first, line, description=parent)
+        return
+    for offset, text in enumerate(content.split("\n")):
+        reader.inline_line(text, line + offset)

@@ -57,45 +57,6 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
-    """Turn a Markdown checklist (- [ ] lists under headings, ☐ tables, numbered steps,
-    sign-off tables) into checklist YAML: one manual item per line, sections from the
-    headings, phases guessed from them, a commented check template where the wording
-    names something a check type probes."""
-    from .. import inputs
-    from ..importer import import_markdown, slug
-
-    source = Path(args.file)
-    try:
-        text = inputs.read_text(source)
-    except inputs.Unreadable as exc:
-        print(f"deploycheck import: cannot read {source}: {exc}", file=sys.stderr)
-        return 1
-    checklist_id = args.id or slug(source.stem)
-    yaml_text, count, roles = import_markdown(text, checklist_id, source.name)
-    if count == 0:
-        print(f"deploycheck import: {source} has no checklist lines (- [ ] items, ☐ table "
-              "rows or numbered steps)", file=sys.stderr)
-        return 1
-    if args.output:
-        target = Path(args.output)
-        if target.exists() and not args.force:
-            print(f"deploycheck import: {target} exists; pass --force to replace it",
-                  file=sys.stderr)
-            return 1
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml_text, encoding="utf-8")
-    else:
-        sys.stdout.write(yaml_text)
-    templates = yaml_text.count("# automate it:")
-    print(f"imported {count} items as checklist {checklist_id!r}"
-          + (f" into {args.output}" if args.output else "")
-          + f"; {templates} have a commented check template", file=sys.stderr)
-    print(f"its sign-offs name the roles {', '.join(roles)}: declare each under 'roles:' in "
-          "the project config, with the principals who hold it", file=sys.stderr)
-    return 0
-
-
 def _schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of the checklist format (one fragment per check type), for
     editors: save it, then put '# yaml-language-server: $schema=PATH' atop a checklist."""
@@ -128,7 +89,7 @@ def _project_options(parser: argparse.ArgumentParser, paths: bool = True) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import evidence, signing, watching
+    from . import evidence, importing, signing, watching
 
     parser = argparse.ArgumentParser(
         prog="deploycheck",
@@ -211,17 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="replace existing files")
     init.set_defaults(func=_init)
 
-    imported = commands.add_parser(
-        "import", help="turn a Markdown checklist into checklist YAML",
-        description=_import.__doc__,
-        epilog="example: deploycheck import docs/release-checklist.md -o checks/release.yaml")
-    imported.add_argument("file", help="the Markdown checklist")
-    imported.add_argument("-o", "--output", default=None,
-                          help="write the YAML to this file (default: print it)")
-    imported.add_argument("--id", default=None, help="the checklist id (default: from the "
-                          "file name)")
-    imported.add_argument("--force", action="store_true", help="replace an existing file")
-    imported.set_defaults(func=_import)
+    importing.add_command(commands)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the checklist format",
                                  description=_schema.__doc__,

@@ -119,17 +119,17 @@ def test_an_unseen_markdown_checklist_gives_an_item_per_checkbox(project: Projec
             "Crash-free rate above 99.5% in beta"]),
         ("Sub-checks", "predeploy", True, ["Disk space adequate on the build machine",
                                            "Unit tests pass"]),
-        ("Android", "predeploy", False, ["Upload the bundle", "Staged rollout at 10%"]),
-        ("iOS", "predeploy", False, ["Submit for review"]),
-        ("After the release", "predeploy", False, ["Health checks passing", "Reviews read"]),
-        ("If it goes wrong", "predeploy", True, ["Halt the staged rollout",
-                                                 "Revert the feature flag"]),
+        ("Android", "deploy", False, ["Upload the bundle", "Staged rollout at 10%"]),
+        ("iOS", "deploy", False, ["Submit for review"]),
+        ("After the release", "postdeploy", False, ["Health checks passing", "Reviews read"]),
+        ("If it goes wrong", "rollback", True, ["Halt the staged rollout",
+                                                "Revert the feature flag"]),
         ("Approval", "predeploy", False, ["Release Manager sign-off"]),
     ]
     approval = data["sections"][-1]["items"][0]
     assert approval["attest"] == {"roles": ["release-manager"]}
     # where the wording names a probe, a commented template shows how to automate it
-    assert "#   tls: {host: api.example.com, port: 443, min_days_left: 14}" in text
+    assert '#   tls: {host: "${tls_host}", port: "${tls_port}", min_days_left: 14}' in text
     assert "#   disk: {path: /, min_free: 20GB}" in text
     assert '#   http: {url: "${base_url}/health", status: 200}' in text
     result = project.run("--collect-only", "-q")  # a role nobody declared: say which
