@@ -9,9 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import trustme
 
 from helpers.project import Project, assert_clean
 from helpers.seeds import DATA, seed_lines
+from helpers.servers import certificate_server
 from pytest_deploycheck.yamlsrc import load
 
 
@@ -163,3 +165,105 @@ def test_import_refuses_what_it_cannot_use(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "a.yaml exists; pass --force to replace it" in done.stderr
     assert (tmp_path / "a.yaml").read_text() == "keep me\n"
+
+
+GO_LIVE = DATA / "import" / "go-live.md"
+
+
+def test_a_real_world_shaped_checklist_every_checkbox_an_item_by_its_people(
+    project: Project
+) -> None:
+    """Setext headings, a numbered table with a Who column, nested lists, change-window and
+    after-go-live sections, glyphs, an HTML checkbox, an inline box after bold text, a
+    sign-off heading per role and a Name/Date line; front matter ignored, a checkbox in a
+    code block reported with its line."""
+    done = deploycheck("import", str(GO_LIVE), "-o", "checks/go.yaml", cwd=project.path)
+    assert done.returncode == 0, done.stderr
+    data = load((project.path / "checks/go.yaml").read_text(), "go.yaml").data
+    got = [(s["title"], s["phase"], s.get("ordered", False),
+            [(i["title"], i["attest"]["roles"]) for i in s["items"]])
+           for s in data["sections"]]
+    assert data["title"] == "Go-live checklist"
+    assert got == [
+        ("Preparation", "predeploy", False, [
+            ("SSL certificate valid for more than 21 days", ["ops"]),
+            ("Disk space: at least 50GB free on db-1", ["dba", "ops"]),
+            ("Coverage above 85%", ["dev-lead"]),
+            ("Change ticket approved", ["release-manager"]),
+            ("CAB minutes attached", ["release-manager"]),
+            ("Rollout plan reviewed", ["release-manager"])]),
+        ("During the change window", "deploy", True, [
+            ("Put the site in maintenance mode", ["release-manager"]),
+            ("Deploy the release", ["release-manager"]),
+            ("Health checks respond in under 300 ms", ["release-manager"])]),
+        ("After go-live", "postdeploy", False, [
+            ("Smoke tests pass", ["release-manager"]),
+            ("Error rates normal", ["release-manager"]),
+            ("Dashboards updated", ["release-manager"]),
+            ("Final Approval: Ready to close the change", ["release-manager"])]),
+        ("Technical Lead", "predeploy", False, [
+            ("Reviewed the deployment", ["technical-lead"])]),
+        ("Operations Manager", "predeploy", False, [
+            ("Confirmed monitoring", ["operations-manager"]),
+            ("Operations Manager sign-off", ["operations-manager"])]),
+    ]
+    nested = data["sections"][0]["items"][4]
+    assert nested["description"] == "Change ticket approved"  # its parent, as context
+    assert ("go-live.md:36: looks like a checkbox but is no item (in code, or not a list "
+            "item, table row or paragraph): - [ ] this is an example in code") in done.stderr
+    assert "phases: predeploy ← 'Preparation'; deploy ← 'During the change window'; " \
+           "postdeploy ← 'After go-live'" in done.stderr
+    assert "\nroles:\n  ops: [ops@example.com]\n  dba: [dba@example.com]\n" in done.stderr
+    # the numbers of the text go into the templates
+    text = (project.path / "checks/go.yaml").read_text()
+    assert "min_days_left: 21}" in text
+    assert "min_free: 50GB}" in text
+    assert "min_percent: 85}" in text
+    assert "max_latency: 300ms}" in text
+    roles = "".join(line + "\n" for line in done.stderr.splitlines()
+                    if line.startswith("  ") and "@example.com" in line)
+    project.config("roles:\n" + roles)
+    result = project.run("--collect-only", "-q")
+    assert_clean(result)
+    result.stdout.fnmatch_lines(["16 tests collected*"])
+    # the same file imported again: the same ids, so a re-import diffs cleanly
+    again = deploycheck("import", str(GO_LIVE), cwd=project.path)
+    assert again.stdout == text
+
+
+def test_phase_map_sets_a_heading_and_what_lies_under_it(project: Project) -> None:
+    done = deploycheck("import", str(GO_LIVE), "--phase-map", "Sign-off=postdeploy",
+                       "--phase-map", "Preparation=deploy", cwd=project.path)
+    data = load(done.stdout, "go.yaml").data
+    assert [s["phase"] for s in data["sections"]] == ["deploy", "deploy", "postdeploy",
+                                                      "postdeploy", "postdeploy"]
+    bad = deploycheck("import", str(GO_LIVE), "--phase-map", "Preparation", cwd=project.path)
+    assert bad.returncode == 2
+    assert "'Preparation': expected 'Heading=PHASE', PHASE one of predeploy, deploy, " \
+           "postdeploy, rollback" in bad.stderr
+
+
+def test_automate_writes_the_complete_checks_and_they_run(
+    project: Project, tls_ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.path / "tls.md").write_text(
+        "# Edge\n## Before the release\n- [ ] SSL certificate valid for more than 21 days\n"
+        "- [ ] Stakeholders informed\n")
+    done = deploycheck("import", "tls.md", "--automate", "-o", "checks/edge.yaml",
+                       cwd=project.path)
+    assert done.returncode == 0, done.stderr
+    text = (project.path / "checks/edge.yaml").read_text()
+    assert ('check: {tls: {host: "${tls_host}", port: "${tls_port}", min_days_left: 21}}'
+            in text)
+    assert "imported 2 items as checklist 'tls' into checks/edge.yaml; 1 automated" \
+        in done.stderr
+    assert "variables:\n  tls_host: api.example.com\n  tls_port: 443" in done.stderr
+    ca_file = project.path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    with certificate_server(tls_ca, "127.0.0.1") as port:
+        project.config("roles: {release-manager: [rm@example.com]}\n"
+                       f"variables: {{tls_host: 127.0.0.1, tls_port: {port}}}\n")
+        result = project.run("-rA", "-k", "ssl")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*days left: *"])
