@@ -37,7 +37,8 @@ class Imported:
 
 
 def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML string (JSON's quoting), read as written: ``${`` kept literal (``$${``)."""
+    return json.dumps(text.replace("${", "$${"), ensure_ascii=False)
 
 
 def _unique(base: str, used: set[str]) -> str:

@@ -208,9 +208,10 @@ class _Reader:
         numbers = {n for n, cells in enumerate(columns)
                    if all(_NUMBER_CELL.match(c.strip()) for c in cells if c.strip())}
         who = next((n for n, h in enumerate(header) if h in WHO and n not in boxed), None)
-        text_columns = [n for n in range(width) if n not in boxed | numbers and n != who]
-        title = next((n for n in text_columns if n < len(header) and header[n] in TITLE_HEADERS),
-                     text_columns[0] if text_columns else None)
+        candidates = [n for n in range(width) if n not in boxed and n != who]
+        named = [n for n in candidates if n < len(header) and header[n] in TITLE_HEADERS]
+        worded = [n for n in candidates if n not in numbers]  # a # column is no title
+        title = next(iter(named or worded or candidates), None)
         signoff = "role" in header and ("signature" in header or "date" in header) and not boxed
         for line, written in body:
             cells = [*written, *[""] * (width - len(written))]
