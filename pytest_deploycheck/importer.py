@@ -46,26 +46,34 @@ WHO = ("who", "owner", "owners", "responsible", "assignee", "assigned to", "role
 TITLE_HEADERS = ("item", "task", "check", "step", "description", "action", "activity",
                  "what", "requirement", "criteria", "control", "checklist item")
 
-# words that name a phase, in the order they are tried on one heading
-PHASE_WORDS: tuple[tuple[str, str], ...] = (
+# words that name a phase, in the order they are tried on one heading: those that say
+# when (explicit) before those that name a topic usually done then (topical)
+EXPLICIT: tuple[tuple[str, str], ...] = (
     ("rollback", r"roll[- ]?back|back[- ]?out|\brevert|contingency|if (it|something|things) "
                  r"goes? wrong|\babort"),
     ("predeploy", r"\bpre[- ]?(deploy|release|launch|go[- ]?live|migration|flight|production|"
                   r"cut[- ]?over|change|implementation|install)"),
     ("postdeploy", r"\bpost[- ]?(deploy|release|launch|go[- ]?live|migration|cut[- ]?over|"
                    r"change|implementation|install)"),
-    ("predeploy", r"\bbefore\b|preparation|\bprepare|readiness|planning|prerequisite|"
-                  r"pre[- ]?check"),
-    ("postdeploy", r"\bafter\b|verification|\bverify|smoke|monitoring|hypercare|"
-                   r"validation|follow[- ]?up|clean[- ]?up|first \d+ (hours|days)"),
-    ("deploy", r"\bduring\b|change window|cut[- ]?over|execution|go[- ]?live|deploy|"
-               r"release day|launch|roll[- ]?out|implementation|migration|installation"),
+    ("predeploy", r"\bbefore\b|preparation|\bprepare|readiness|\bready\b|pre[- ]?check"),
+    ("postdeploy", r"\bafter\b|hypercare|follow[- ]?up|first \d+ (hours|days)"),
+    ("deploy", r"\bdeploy(ment)?\s+(phase|stage|window|day)\b|\bduring\b|change window|"
+               r"cut[- ]?over|go[- ]?live|release day"),
 )
+TOPICAL: tuple[tuple[str, str], ...] = (
+    ("predeploy", r"planning|prerequisite"),
+    ("postdeploy", r"verification|\bverify|smoke|monitoring|validation|clean[- ]?up"),
+    ("deploy", r"execution|deploy|launch|roll[- ]?out|implementation|migration|installation"),
+)
+
+
+def _named(text: str, words: tuple[tuple[str, str], ...]) -> str | None:
+    return next((phase for phase, found in words if re.search(found, text, re.I)), None)
 
 
 def phase_of(text: str) -> str | None:
     """The phase a heading's words name, or None."""
-    return next((phase for phase, words in PHASE_WORDS if re.search(words, text, re.I)), None)
+    return _named(text, EXPLICIT) or _named(text, TOPICAL)
 
 
 def slug(text: str, limit: int = 48) -> str:
@@ -148,15 +156,28 @@ class _Reader:
         if name is not None or self.current is None:
             title = name or (self.headings[-1][1] if self.headings else
                              (self.title or "Checklist"))
-            phase, by = DEFAULT_PHASE, ""
-            for _, heading in self.headings:
-                found = self.phase_map.get(heading.lower()) or phase_of(heading)
-                if found:
-                    phase, by = found, heading
-                    break
-            self.current = ImportedSection(title, phase, by)
+            self.current = ImportedSection(title, *self.phase())
             self.sections.append(self.current)
         return self.current
+
+    def phase(self) -> tuple[str, str]:
+        """The phase of a section here, and what named it: ``--phase-map``, then the
+        outermost heading whose words say when, then the checklist's title ("Production
+        Readiness": all of it before the deploy), then a heading's topic ("Monitoring")."""
+        headings = [h for _, h in self.headings]
+        for heading in headings:
+            if heading.lower() in self.phase_map:
+                return self.phase_map[heading.lower()], heading
+        for heading in headings:
+            if found := _named(heading, EXPLICIT):
+                return found, heading
+        found = _named(self.title, EXPLICIT)  # "Go-Live Checklist" says no phase of its own
+        if found and found != "deploy":
+            return found, f"the title {self.title}"
+        for heading in headings:
+            if found := _named(heading, TOPICAL):
+                return found, heading
+        return DEFAULT_PHASE, ""
 
     def signing_role(self) -> str | None:
         """Under a Sign-off heading's sub-heading: that sub-heading, as the role."""
@@ -251,6 +272,7 @@ def parse(text: str, phase_map: Mapping[str, str] | None = None) -> Parsed:
         kind, line = token.type, (token.map[0] + 1 if token.map else 0)
         if kind == "heading_open":
             reader.heading(int(token.tag[1:]), tokens[n + 1].content)
+            reader.lines.update(range(line, (token.map[1] if token.map else line) + 1))
         elif kind in ("bullet_list_open", "ordered_list_open"):
             lists.append(kind == "ordered_list_open")
         elif kind in ("bullet_list_close", "ordered_list_close"):

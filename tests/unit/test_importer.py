@@ -5,6 +5,8 @@ checkbox but is no item is reported by line."""
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +142,69 @@ def test_a_title_that_yaml_would_misread_stays_a_string() -> None:
     items = data["sections"][0]["items"]
     assert [i["id"] for i in items] == ["item-1", "yes", "release-out"]
     assert [i["title"] for i in items] == ["1", "yes", "$${release} out"]
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "import" / "corpus"
+# what a reader expects of each corpus file: its sections' phases, in order
+READER = {
+    "production-ready.md": ["predeploy"] * 5,
+    "prodcheck.md": ["predeploy"] * 4,
+    "numbered-headings.md": ["predeploy"] * 3,
+    "go-live-template.md": ["predeploy", "deploy", "postdeploy", "predeploy"],
+    "bold-labels.md": ["predeploy", "postdeploy", "postdeploy", "rollback"],
+    "staged.md": ["predeploy", "deploy", "deploy", "postdeploy", "rollback"],
+    "emoji-headings.md": ["predeploy", "predeploy", "deploy", "deploy", "postdeploy"],
+    "issue-template.md": ["predeploy", "deploy", "postdeploy"],
+    "wiki-export.md": ["predeploy", "deploy", "postdeploy"],
+    "setext-runbook.md": ["predeploy", "deploy", "postdeploy", "rollback", "predeploy"],
+}
+_BOXED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]|[☐☑⬜✅])|\|\s*[☐☑⬜✅]\s*\||"
+                    r":\s*(?:\[[ xX]\]|[☐☑⬜✅])")
+
+
+def reader_count(markdown: str) -> int:
+    """The items a person sees, counted without the importer: checkbox lines outside code,
+    HTML checkboxes, numbered steps, sign lines and the rows of sign-off tables."""
+    count, fenced, signing = 0, False, False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        if fenced or line.startswith("#"):
+            signing = False
+            continue
+        if line.startswith("| Role") and "Signature" in line:
+            signing = True
+            continue
+        if signing and line.startswith("| ") and not line.startswith("|--"):
+            count += 1
+            continue
+        count += line.count('type="checkbox"')
+        if _BOXED.search(line) or "___" in line or re.match(r"^\d+\. [A-Z]", line):
+            count += 1
+    return count
+
+
+def test_the_corpus_holds_ten_files_with_their_sources() -> None:
+    files = sorted(p.name for p in CORPUS.glob("*.md") if p.name != "SOURCES.md")
+    assert files == sorted(READER)
+    sources = (CORPUS / "SOURCES.md").read_text()
+    assert all(f"| {name} |" in sources for name in files)
+
+
+@pytest.mark.parametrize("name", sorted(READER))
+def test_every_corpus_checklist_imports_every_checkbox_with_the_phases_a_reader_expects(
+    name: str
+) -> None:
+    markdown = (CORPUS / name).read_text()
+    found = import_markdown(markdown, slug_of(name), name)  # proved to collect
+    assert found.items == reader_count(markdown)
+    assert [phase for _, phase, _ in found.phases] == READER[name]
+    # a checkbox in a code block is no item, and is said to be none
+    assert [line for _, line in found.not_imported] == [
+        line.strip() for block in re.findall(r"```\n(.*?)```", markdown, re.S)
+        for line in block.splitlines() if _BOXED.search(line)]
+
+
+def slug_of(name: str) -> str:
+    return name.removesuffix(".md")
