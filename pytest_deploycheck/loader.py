@@ -28,7 +28,7 @@ from .documents import (
 from .errors import ChecklistError, DeploycheckError, Problem
 from .links import LinkMistake, link_of
 from .model import Attest, CheckCall, Checklist, Hold, Item, Link, Location, Retry, Section
-from .problems import Locator, problems_from, spec_keys, suggest
+from .problems import Locator, merged, problems_from, spec_keys, suggest
 from .project import Settings
 from .registry import REGISTRY
 from .variables import (
@@ -392,7 +392,7 @@ def load_checklist(text: str, path: str, settings: Settings) -> Checklist:
         builder = _Builder(load(text, path), settings, text)  # again, to locate each problem
         checklist = builder.build()
     if builder.problems or checklist is None:
-        raise ChecklistError(sorted(builder.problems, key=lambda p: (p.line, p.column)))
+        raise ChecklistError(merged(builder.problems))
     return checklist
 
 

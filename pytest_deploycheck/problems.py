@@ -247,3 +247,18 @@ def _dataclass_in(hint: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def merged(problems: Iterable[Problem]) -> list[Problem]:
+    """``problems`` in file order, with the same missing field of many items said once:
+    13 items without a phase are one mistake ("set 'phase' on the checklist"), not 13."""
+    ordered = sorted(problems, key=lambda p: (p.line, p.column))
+    phaseless = [p for p in ordered if p.message == "no phase"]
+    if len(phaseless) < 2:
+        return ordered
+    first = phaseless[0]
+    one = Problem(first.path, first.line, first.column,
+                  f"{len(phaseless)} items have no phase (the first: {first.item!r})",
+                  field="phase", hint=first.hint)
+    return sorted([one, *(p for p in ordered if p.message != "no phase")],
+                  key=lambda p: (p.line, p.column))

@@ -9,6 +9,7 @@ from pathlib import Path
 CONFIG = """\
 # pytest-deploycheck project config: environments, their variables, who signs what.
 project: {project}
+release: "{release}"   # the release being deployed: sign-offs name it (or --deploycheck-release)
 default_environment: staging
 environments:
   staging:
@@ -59,17 +60,17 @@ SIGNERS = """\
 GITATTRIBUTES_LINE = "checks/attestations/** -text"
 
 
-def files(project: str) -> dict[str, str]:
+def files(project: str, release: str = "0.1.0") -> dict[str, str]:
     """Relative path → content of what ``init`` writes."""
-    return {"checks/deploycheck.yaml": CONFIG.format(project=project),
+    return {"checks/deploycheck.yaml": CONFIG.format(project=project, release=release),
             "checks/release.yaml": CHECKLIST,
             "checks/allowed_signers": SIGNERS,
             "checks/attestations/.gitkeep": ""}
 
 
-def scaffold(root: Path, force: bool) -> tuple[list[str], list[str]]:
+def scaffold(root: Path, force: bool, release: str = "0.1.0") -> tuple[list[str], list[str]]:
     """Write the starter files under ``root``: (written, refused because they exist)."""
-    planned = files(root.resolve().name)
+    planned = files(root.resolve().name, release)
     existing = [p for p in planned if not p.endswith(".gitkeep") and (root / p).exists()]
     if existing and not force:
         return [], existing

@@ -14,6 +14,7 @@ resolves them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,9 +207,14 @@ def _full(text: str, path: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ChecklistError(
-            [Problem(path, line, column, f"invalid YAML: {what}", hint="fix the YAML syntax")]
-        ) from None
+        lines = [text.splitlines()[n - 1] for n in {line, exc.context_mark.line + 1
+                                                     if exc.context_mark else line}
+                 if 0 < n <= len(text.splitlines())]
+        unquoted = any(re.search(r"(?<![\"'])\$\{", here) for here in lines)
+        raise ChecklistError([Problem(
+            path, line, column, f"invalid YAML: {what}",
+            hint='quote a ${…} inside { } or [ ]: "${release}", as YAML reads { and } there'
+            if unquoted and "flow" in what else "fix the YAML syntax")]) from None
     except yaml.reader.ReaderError as exc:
         line, column = _reader_position(text, exc)
         raise ChecklistError([Problem(

@@ -42,18 +42,23 @@ def _init(args: argparse.Namespace) -> int:
     """Start a project: checks/ with a config, a sample checklist, an empty
     allowed_signers and the attestations directory (and .gitattributes so attestation
     files keep their exact bytes). Run `pytest -m predeploy` next."""
+    from ..project import git_describe
     from ..scaffold import scaffold
 
     root = Path(args.rootdir)
-    written, existing = scaffold(root, args.force)
+    release = args.release or (git_describe(root) or "0.1.0").removeprefix("v")
+    written, existing = scaffold(root, args.force, release)
     if existing:
         print(f"deploycheck init: not written, these exist: {', '.join(existing)} (pass "
               "--force to replace them)", file=sys.stderr)
         return 1
     for path in written:
         print(f"wrote {path}")
-    print("next: pytest -m predeploy  (the sign-off waits: see `deploycheck attest --help`); "
-          "deploycheck schema -o checklist.schema.json for your editor")
+    print(f"release {release} (change 'release:' in checks/deploycheck.yaml for each one)")
+    print("next: pytest -m predeploy  — the sign-off waits for release-manager: put your "
+          "public key in checks/allowed_signers, your principal under 'roles:', then "
+          "deploycheck attest release-approved --role release-manager --key "
+          "~/.ssh/id_ed25519; deploycheck schema -o checklist.schema.json for your editor")
     return 0
 
 
@@ -170,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "checklist", description=_init.__doc__)
     init.add_argument("--rootdir", default=".", help="the project root (default: .)")
     init.add_argument("--force", action="store_true", help="replace existing files")
+    init.add_argument("--release", default=None, help="the release being deployed (default: "
+                      "from git describe --tags, else 0.1.0)")
     init.set_defaults(func=_init)
 
     importing.add_command(commands)

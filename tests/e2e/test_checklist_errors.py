@@ -269,3 +269,33 @@ def test_a_device_pipe_or_directory_among_the_checklists_is_refused_quickly(
         f"checks/attestations/x.yaml: cannot read the checklist: not a regular file ({kind}); "
         "its items did not run",
         "predeploy: 1/1 passed — BLOCKED: 1 checklist with mistakes (checks/attestations/x.yaml)"])
+
+
+def test_a_checklist_without_a_phase_is_one_mistake_not_one_per_item(
+    project: Project
+) -> None:
+    project.checklist("""
+        checklist: app
+        title: App
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, check: {env: {names: [PATH]}}}
+              - {id: b, title: B, check: {env: {names: [PATH]}}}
+              - {id: c, title: C, check: {env: {names: [PATH]}}}
+        """)
+    result = project.run("--collect-only")
+    result.stdout.fnmatch_lines([
+        "deploycheck: 1 mistake in the checklist:",
+        "  checks/app.yaml:*: field 'phase': 3 items have no phase (the first: 'a') — set "
+        "'phase' on the item, its section or the checklist: one of predeploy, deploy, "
+        "postdeploy, rollback"])
+
+
+def test_an_unquoted_variable_in_braces_says_to_quote_it(project: Project) -> None:
+    project.checklist(one_item("{file: {path: ${release}/notes.md}}"))
+    result = project.run("--collect-only")
+    result.stdout.fnmatch_lines([
+        "*invalid YAML: while parsing a flow mapping did not find expected ',' or '}' — quote "
+        'a ${…} inside { } or [[] ]: "${release}", as YAML reads { and } there'])

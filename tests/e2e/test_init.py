@@ -46,3 +46,26 @@ def test_init_never_overwrites_unless_forced(tmp_path: Path) -> None:
     assert "checklist: release" in (tmp_path / "checks/release.yaml").read_text()
     assert (tmp_path / ".gitattributes").read_text() == (
         "*.png binary\nchecks/attestations/** -text\n")
+
+
+def test_init_names_the_release_so_the_first_sign_off_works(
+    pytester: pytest.Pytester, keydir: Path
+) -> None:
+    done = init(pytester.path, "--release", "2.3.0")
+    assert "release 2.3.0 (change 'release:' in checks/deploycheck.yaml for each one)" \
+        in done.stdout
+    assert "deploycheck attest release-approved --role release-manager --key" in done.stdout
+    config = pytester.path / "checks/deploycheck.yaml"
+    assert 'release: "2.3.0"' in config.read_text()
+    public = (keydir / "ed25519.pub").read_text().split()
+    (pytester.path / "checks/allowed_signers").write_text(
+        f'rm@example.com namespaces="deploycheck" {public[0]} {public[1]}\n')
+    config.write_text(config.read_text().replace("release-manager: []",
+                                                 "release-manager: [rm@example.com]"))
+    signed = subprocess.run(
+        [sys.executable, "-m", "pytest_deploycheck", "attest", "release-approved", "--role",
+         "release-manager", "--key", str(keydir / "ed25519")], cwd=pytester.path,
+        capture_output=True, text=True, timeout=60, check=False)
+    assert signed.returncode == 0, signed.stderr
+    result = pytester.runpytest("-m", "predeploy")
+    result.assert_outcomes(passed=3, skipped=1)
