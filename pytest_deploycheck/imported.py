@@ -67,6 +67,8 @@ def render(checklist_id: str, parsed: Parsed, source: str, automate: bool = Fals
                     f"        title: {_quote(item.title)}"]
             if item.description:
                 out.append(f"        description: {_quote(item.description)}")
+            if item.owner:  # who the text says does it, kept when a check replaces them
+                out.append(f"        owner: {_quote(item.owner)}")
             proposal = item.proposal
             if automate and proposal is not None and proposal.complete:
                 out.append(f"        check: {{{proposal.text}}}")

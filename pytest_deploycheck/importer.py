@@ -100,6 +100,7 @@ class ImportedItem:
     roles: tuple[str, ...] = ()  # none named: DEFAULT_ROLE
     description: str = ""
     proposal: Proposal | None = None
+    owner: str = ""  # the Who / Owner column, as written
 
 
 @dataclass
@@ -187,7 +188,8 @@ class _Reader:
         return None
 
     def add(self, title: str, line: int, *, roles: tuple[str, ...] = (),
-            description: str = "", ordered: bool = False, signed: bool = False) -> None:
+            description: str = "", ordered: bool = False, signed: bool = False,
+            owner: str = "") -> None:
         signer = signer_of(title)
         title = clean(title)
         if signer is not None:  # Role: ____ Date: ____
@@ -204,7 +206,7 @@ class _Reader:
         elif not roles and signing == "" and len(title.split()) <= 4 and not signed:
             title, roles, signed = f"{title} sign-off", _roles(title), True
         target.items.append(ImportedItem(title, line, roles, description,
-                                         None if signed else propose(title)))
+                                         None if signed else propose(title), owner))
         self.lines.add(line)
 
     def inline_line(self, text: str, line: int, *, description: str = "") -> None:
@@ -244,8 +246,8 @@ class _Reader:
             if signoff and texts[0]:
                 self.add(f"{texts[0]} sign-off", line, roles=_roles(texts[0]), signed=True)
             elif title is not None and any(re.search(_BOX, cells[n]) for n in boxed):
-                roles = _roles(cells[who]) if who is not None and texts[who] else ()
-                self.add(cells[title], line, roles=roles)
+                owner = texts[who] if who is not None else ""
+                self.add(cells[title], line, roles=_roles(owner) if owner else (), owner=owner)
 
 
 def _front_matter(text: str) -> str:

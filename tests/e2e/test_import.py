@@ -207,6 +207,7 @@ def test_a_real_world_shaped_checklist_every_checkbox_an_item_by_its_people(
             ("Confirmed monitoring", ["operations-manager"]),
             ("Operations Manager sign-off", ["operations-manager"])]),
     ]
+    assert data["sections"][0]["items"][1]["owner"] == "DBA / Ops"  # as written, for reports
     nested = data["sections"][0]["items"][4]
     assert nested["description"] == "Change ticket approved"  # its parent, as context
     assert ("go-live.md:36: looks like a checkbox but is no item (in code, or not a list "
