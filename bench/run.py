@@ -6,6 +6,7 @@
     python3 bench/run.py verify     # verifying 1,000 signed attestation entries
     python3 bench/run.py hosts      # 50 ssh hosts x 3 checks over a loopback sshd
     python3 bench/run.py watch      # deploycheck watch: 1,000 rounds, memory and cost
+    python3 bench/run.py fleet      # 200 ssh hosts x 3 checks behind a 50 ms RTT proxy
 
 Creates its own venv (bench/.venv) with this project and tavern, then prints the
 figures and the ratios. Not a test: nothing here asserts.
@@ -294,7 +295,7 @@ def bench_hosts() -> None:
 
 
 def main(argv: list[str]) -> None:
-    which = argv[1:] or ["http", "scale", "verify", "hosts", "watch"]
+    which = argv[1:] or ["http", "scale", "verify", "hosts", "watch", "fleet"]
     ensure_venvs()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     if "http" in which:
@@ -307,6 +308,8 @@ def main(argv: list[str]) -> None:
         subprocess.run([BIN / "python", ROOT / "bench" / "verify.py"], check=True)
     if "watch" in which:
         subprocess.run([BIN / "python", ROOT / "bench" / "watch.py"], check=True)
+    if "fleet" in which:
+        subprocess.run([BIN / "python", ROOT / "bench" / "fleet.py"], check=True)
 
 
 if __name__ == "__main__":
