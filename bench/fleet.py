@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,12 +34,18 @@ def pytest(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
 
 
+CPU: list[float] = []  # the CPU seconds of each timed run: pytest and its ssh clients
+
+
 def timed(args: list[str], cwd: Path) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=3600,
                           check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return time.perf_counter() - started
 
 
@@ -83,7 +90,8 @@ def main(hosts: int) -> None:
                             ["--deploycheck-concurrency", "1"])):
             seconds = timed(pytest(*args), base)
             rows.append((name, seconds))
-            print(f"  measured {name}: {seconds:.1f} s", flush=True)
+            print(f"  measured {name}: {seconds:.1f} s ({CPU[-1]:.1f} s of client CPU)",
+                  flush=True)
         connections = proxy.connections
     serial = rows[2][1]
     per_host = (serial - start) / hosts
@@ -98,6 +106,8 @@ def main(hosts: int) -> None:
     print(f"  latency-bound limit with {CONCURRENCY} probes: {start:.1f} + "
           f"{math.ceil(hosts / CONCURRENCY)} waves x {per_host:.2f} s = {limit:.1f} s; the "
           f"default run is {rows[0][1] / limit:.2f}x the limit")
+    print(f"  the default run's client CPU (pytest, ssh): {CPU[-3]:.1f} s on "
+          f"{os.cpu_count()} cores, which sshd's share joins on this one machine")
     print("  target: default >= 10x faster than concurrency 1 at 50 ms RTT")
 
 
