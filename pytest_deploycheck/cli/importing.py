@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for line, said in found.not_imported:
         print(f"deploycheck import: {source}:{line}: looks like a checkbox but is no item "
-              f"(in code, or not a list item, table row or paragraph): {said[:80]}",
+              f"(without text, or in code, or outside a list, table or paragraph): "
+              f"{said[:80]}",
               file=sys.stderr)
     if found.items == 0:
         print(f"deploycheck import: {source} has no checklist lines (- [ ] items, ☐ table "

@@ -210,8 +210,9 @@ def test_a_real_world_shaped_checklist_every_checkbox_an_item_by_its_people(
     assert data["sections"][0]["items"][1]["owner"] == "DBA / Ops"  # as written, for reports
     nested = data["sections"][0]["items"][4]
     assert nested["description"] == "Change ticket approved"  # its parent, as context
-    assert ("go-live.md:36: looks like a checkbox but is no item (in code, or not a list "
-            "item, table row or paragraph): - [ ] this is an example in code") in done.stderr
+    assert ("go-live.md:36: looks like a checkbox but is no item (without text, or in code, "
+            "or outside a list, table or paragraph): - [ ] this is an example in code"
+            ) in done.stderr
     assert "phases: predeploy ← 'Preparation'; deploy ← 'During the change window'; " \
            "postdeploy ← 'After go-live'" in done.stderr
     assert "\nroles:\n  ops: [ops@example.com]\n  dba: [dba@example.com]\n" in done.stderr
