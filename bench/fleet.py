@@ -18,13 +18,12 @@ import resource
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 from latency import LatencyProxy
+from run import ROOT, write_hosts_project  # bench/run.py: this script runs from bench/
 
-ROOT = Path(__file__).resolve().parent.parent
 DELAY = 0.025  # seconds each way
 CONCURRENCY = 32  # the default probe pool
 
@@ -56,29 +55,11 @@ def main(hosts: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, sshd(Path(tmp)) as server, \
             LatencyProxy(server.port, DELAY) as proxy:
         base = Path(tmp) / "fleet"
-        (base / "checks").mkdir(parents=True)
-        (base / "pytest.ini").write_text("[pytest]\n")
-        config = base / "ssh_config"  # host-* through the proxy; curve25519: less CPU
+        config = Path(tmp) / "ssh_config"  # host-* through the proxy; curve25519: less CPU
         config.write_text(server.ssh_config.read_text().replace(
             f"Port {server.port}\n", f"Port {proxy.port}\n  KexAlgorithms curve25519-sha256\n",
             1))
-        names = ", ".join(f"ssh://host-{i}" for i in range(1, hosts + 1))
-        (base / "checks" / "deploycheck.yaml").write_text(
-            f"environments:\n  bench:\n    hosts:\n      web:\n        hosts: [{names}]\n"
-            f"        ssh_config: {config}\n")
-        (base / "checks" / "hosts.yaml").write_text(textwrap.dedent("""\
-            checklist: hosts
-            title: Hosts
-            phase: predeploy
-            sections:
-              - id: servers
-                title: Production servers
-                on: web
-                items:
-                  - {id: disk, title: Disk space adequate, check: {disk: {min_free: 1MB}}}
-                  - {id: sshd, title: Services started, check: {process: {name: sshd}}}
-                  - {id: host, title: Provisioned, check: {file: {path: /etc/hostname}}}
-            """))
+        write_hosts_project(base, config, hosts)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {hosts} hosts x 3 "
               f"checks, {DELAY * 2000:.0f} ms round trip through the proxy", flush=True)
         start = timed(pytest("--collect-only"), base)

@@ -246,6 +246,30 @@ def bench_scale() -> None:
 
 # -- 50 hosts x 3 checks over ssh -----------------------------------------------
 
+def write_hosts_project(base: Path, ssh_config: Path, n: int) -> None:
+    """A project whose group ``web`` is ssh://host-1 … host-N (through ``ssh_config``),
+    each with three checks: disk, process (sshd) and file (/etc/hostname)."""
+    (base / "checks").mkdir(parents=True)
+    (base / "pytest.ini").write_text("[pytest]\n")
+    hosts = ", ".join(f"ssh://host-{i}" for i in range(1, n + 1))
+    (base / "checks" / "deploycheck.yaml").write_text(
+        f"environments:\n  bench:\n    hosts:\n      web:\n"
+        f"        hosts: [{hosts}]\n        ssh_config: {ssh_config}\n")
+    (base / "checks" / "hosts.yaml").write_text(textwrap.dedent("""\
+        checklist: hosts
+        title: Hosts
+        phase: predeploy
+        sections:
+          - id: servers
+            title: Production servers
+            on: web
+            items:
+              - {id: disk, title: Disk space adequate, check: {disk: {min_free: 1MB}}}
+              - {id: sshd, title: Services started, check: {process: {name: sshd}}}
+              - {id: host, title: Provisioned, check: {file: {path: /etc/hostname}}}
+        """))
+
+
 def bench_hosts() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from helpers.sshd import sshd  # the tests' real sshd on 127.0.0.1, with host aliases
@@ -261,25 +285,7 @@ def bench_hosts() -> None:
         for label, ssh_config in (("default key exchange", server.ssh_config),
                                   ("curve25519-sha256", fast)):
             base = Path(tmp) / label.replace(" ", "-")
-            (base / "checks").mkdir(parents=True)
-            (base / "pytest.ini").write_text("[pytest]\n")
-            hosts = ", ".join(f"ssh://host-{i}" for i in range(1, n + 1))
-            (base / "checks" / "deploycheck.yaml").write_text(
-                f"environments:\n  bench:\n    hosts:\n      web:\n"
-                f"        hosts: [{hosts}]\n        ssh_config: {ssh_config}\n")
-            (base / "checks" / "hosts.yaml").write_text(textwrap.dedent("""\
-                checklist: hosts
-                title: Hosts
-                phase: predeploy
-                sections:
-                  - id: servers
-                    title: Production servers
-                    on: web
-                    items:
-                      - {id: disk, title: Disk space adequate, check: {disk: {min_free: 1MB}}}
-                      - {id: sshd, title: Services started, check: {process: {name: sshd}}}
-                      - {id: host, title: Provisioned, check: {file: {path: /etc/hostname}}}
-                """))
+            write_hosts_project(base, ssh_config, n)
             rows = []
             for name, args in (("deploycheck (default: concurrent)", []),
                                ("deploycheck --deploycheck-concurrency 1",

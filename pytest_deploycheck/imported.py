@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ChecklistError
-from .importer import DEFAULT_ROLE, ImportedSection, Parsed, parse, slug
+from .importer import DEFAULT_ROLE, ImportedItem, Parsed, parse, slug
 from .loader import load_checklist
 from .project import Project
 
@@ -49,6 +49,11 @@ def _unique(base: str, used: set[str]) -> str:
     return found
 
 
+def _automatable(item: ImportedItem) -> bool:
+    """Whether ``--automate`` writes ``item``'s proposal as its check: a complete one."""
+    return item.proposal is not None and item.proposal.complete
+
+
 def render(checklist_id: str, parsed: Parsed, source: str, automate: bool = False) -> str:
     """The checklist YAML, with commented templates where a check is proposed."""
     out = [f"# Imported from {source} by `deploycheck import`: items stay manual until you",
@@ -70,7 +75,8 @@ def render(checklist_id: str, parsed: Parsed, source: str, automate: bool = Fals
             if item.owner:  # who the text says does it, kept when a check replaces them
                 out.append(f"        owner: {_quote(item.owner)}")
             proposal = item.proposal
-            if automate and proposal is not None and proposal.complete:
+            if automate and _automatable(item):
+                assert proposal is not None
                 out.append(f"        check: {{{proposal.text}}}")
                 continue
             roles = ", ".join(_quote(r) for r in item.roles or (DEFAULT_ROLE,))
@@ -97,17 +103,13 @@ def import_markdown(text: str, checklist_id: str, source: str, *,
     collect)."""
     parsed = parse(text, phase_map)
     items = [i for s in parsed.sections for i in s.items]
-    automated = [i for i in items if automate and i.proposal and i.proposal.complete]
-    manual = [i for i in items if i not in automated]
+    automated = [i for i in items if automate and _automatable(i)]
+    manual = [i for i in items if not (automate and _automatable(i))]
     roles = tuple(dict.fromkeys(r for i in manual for r in i.roles or (DEFAULT_ROLE,)))
-    variables = dict(v for i in items if i.proposal for v in i.proposal.variables
-                     if i in automated)
+    variables = dict(v for i in automated if i.proposal for v in i.proposal.variables)
     yaml = render(checklist_id, parsed, source, automate)
     if items:
         _collects(yaml, roles, variables)
     return Imported(yaml, len(items), len(automated), roles, tuple(variables.items()),
-                    tuple(_phases(parsed.sections)), tuple(parsed.not_imported))
-
-
-def _phases(sections: list[ImportedSection]) -> list[tuple[str, str, str]]:
-    return [(s.title, s.phase, s.phase_from) for s in sections]
+                    tuple((s.title, s.phase, s.phase_from) for s in parsed.sections),
+                    tuple(parsed.not_imported))
