@@ -22,7 +22,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Result
@@ -85,6 +85,16 @@ class Secrets:
             return record
         return replace(record, message=self.redact(record.message), evidence=tuple(
             (k, self.redact(v) if isinstance(v, str) else v) for k, v in record.evidence))
+
+    def redact_report(self, report: Any) -> None:
+        """Redact the texts of a test ``report`` of pytest's: its sections (captured
+        output, logs), user properties and long representation (a crash's message)."""
+        if not self:
+            return
+        report.sections = [(t, self.redact(c)) for t, c in report.sections]
+        report.user_properties = [(k, self.redact(str(v))) for k, v in report.user_properties]
+        if report.longrepr is not None and self.redact(text := str(report.longrepr)) != text:
+            report.longrepr = self.redact(text)
 
     def __bool__(self) -> bool:
         return self._pattern is not None

@@ -13,21 +13,24 @@ from .nodes import ChecklistItem
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.option.collectonly and not hasattr(config, "workerinput"):
+    if not config.option.collectonly:
         config.pluginmanager.register(Probing(), "deploycheck-probing")
 
 
 class Probing:
-    """Probes read-only checks concurrently, ahead of their turn to report (not on
-    xdist workers, which are handed their items one by one). Items still run and report
-    one by one, in order, so ``-m``, ``-k``, ``-x`` and every reporter behave as usual."""
+    """Probes read-only checks concurrently, ahead of their turn to report (an xdist
+    worker, those of its share: :func:`.xdist.share`). Items still run and report one by
+    one, in order, so ``-m``, ``-k``, ``-x`` and every reporter behave as usual."""
 
     def __init__(self) -> None:
         self.session: pytest.Session | None = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
-        cases = [i.case for i in session.items
+        from .xdist import share  # not at import: pytest registers it as a plugin first
+
+        mine = share(session)
+        cases = [i.case for i in (session.items if mine is None else mine)
                  if isinstance(i, ChecklistItem) and not i.get_closest_marker("skip")]
         if cases:
             self.session, run, found = session, current.run_of(session.config), session.config

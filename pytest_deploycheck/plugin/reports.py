@@ -67,14 +67,7 @@ def pytest_runtest_makereport(
         report.sections += evidence.sections(record)
         item.user_properties += evidence.properties(  # JUnit reads the teardown's
             record, item.config.stash.get(options.PREVIOUS, None))
-    secrets = current.run_of(item.config).secrets
-    if secrets:  # pytest's own texts: captured output, logs, a crash's message
-        report.sections = [(t, secrets.redact(c)) for t, c in report.sections]
-        report.user_properties = [(k, secrets.redact(str(v))) for k, v in report.user_properties]
-        if report.longrepr is not None:
-            text = str(report.longrepr)
-            if secrets.redact(text) != text:
-                report.longrepr = secrets.redact(text)
+    current.run_of(item.config).secrets.redact_report(report)  # pytest's own texts too
     return report
 
 

@@ -1,9 +1,10 @@
-"""pytest-xdist: keep every ordered section on one worker, in order.
+"""pytest-xdist: each worker runs a share of whole units (an ordered section, in order;
+every item of one host), sent at once, so that it probes its share concurrently as a
+single process does.
 
-xdist's ``--dist loadgroup`` is silently ignored on pytest 9.2, so for the default
-``load`` (and ``worksteal``) distribution this supplies a scheduler of its own: the units
-of work :mod:`pytest_deploycheck.schedule` decides, in collection order, spread over the
-workers like ``--dist load``.
+For the default ``load`` (and ``worksteal``) distribution this supplies a scheduler of
+its own (xdist's ``--dist loadgroup`` is silently ignored on pytest 9.2): the shares
+:func:`pytest_deploycheck.schedule.shares` decides, which every worker computes too.
 """
 
 from __future__ import annotations
@@ -15,10 +16,24 @@ import pytest
 from . import options
 from .nodes import PLANNED, UNREAD
 
+SHARED = ("load", "worksteal")  # the distributions the shares' scheduler replaces
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist") and options.layout(config).in_use:
         config.pluginmanager.register(XdistHooks(), "deploycheck-xdist")
+
+
+def share(session: pytest.Session) -> list[pytest.Item] | None:
+    """The items this xdist worker will be sent, in order (None: not a worker; [] when
+    the worker is fed one unit at a time)."""
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is None:
+        return None
+    from ..schedule import worker_share
+
+    return [session.items[i] for i in worker_share([i.nodeid for i in session.items],
+                                                    workerinput, session.config.rootpath)]
 
 
 @pytest.hookimpl(trylast=True)
@@ -46,19 +61,13 @@ class XdistHooks:
                 log.run.broken.setdefault(path, mistake)
 
     @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:  # the shares' scheduler: see share()
+        node.workerinput["deploycheck_shares"] = node.config.getvalue("dist") in SHARED
+
+    @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        if config.getvalue("dist") not in ("load", "worksteal"):
+        if config.getvalue("dist") not in SHARED:
             return None
-        from xdist.scheduler import LoadScopeScheduling
+        from ..schedule import share_scheduling
 
-        from ..schedule import Units
-
-        class UnitScheduling(LoadScopeScheduling):  # type: ignore[misc]
-            """``--dist load``, except that an ordered section is one unit of work."""
-
-            units = Units(config.rootpath)
-
-            def _split_scope(self, nodeid: str) -> str:
-                return self.units.unit_of(nodeid)
-
-        return UnitScheduling(config, log)
+        return share_scheduling(config.rootpath)(config, log)
