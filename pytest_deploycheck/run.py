@@ -68,9 +68,10 @@ class Run:
         target hosts reached with ``environ`` (default: this process's)."""
         secrets = Secrets()
         environ = os.environ if environ is None else environ
+        targets = Targets(None if environ is os.environ else environ, rootdir=rootdir,
+                          max_open=2 * concurrency)  # connections open at once
         context = RunContext(rootdir, settings.environment, settings.release, secrets,
-                             environ, Targets(None if environ is os.environ else environ),
-                             deployed_at=settings.deployed_at)
+                             environ, targets, deployed_at=settings.deployed_at)
         return cls(settings, prober=Prober(context, concurrency),
                    signoffs=SignOffs(settings, rootdir), secrets=secrets)
 

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 import traceback
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -95,6 +95,8 @@ def _run_check(call: CheckCall, run: RunContext, timeout: float, retry: Retry | 
         passed, message = _attempt(check_type.run, spec, ctx)
         evidence: dict[str, EvidenceValue] = {"host": host.id} if host is not None else {}
         evidence.update((k, _plain(v)) for k, v in ctx.evidence.items())
+        if ctx.host is not None:
+            evidence.update(ctx.host.evidence())
         if passed or not retry or time.monotonic() + retry.interval >= poll_until:
             break
         history.append(f"attempt {attempts}: {message}")
@@ -165,6 +167,8 @@ class Probe:
         except BaseException as exc:  # never let a worker die silently
             self.result = Result(False, f"the probe crashed: {type(exc).__name__}: {exc}")
         finally:
+            if self.host is not None:
+                self.run.targets.finished(self.host)
             self.done.set()
 
     def cancel(self) -> bool:
@@ -268,6 +272,23 @@ def wait(probe: Probe, pool: Pool | None = None,
     return probe.result
 
 
+def probe_order(hosts: list[str | None], block: int) -> list[int]:
+    """The order to probe in (indices of ``hosts``, one per probe in the order their
+    results are asked for, None for a probe on no host): hosts ``block`` at a time, each
+    block's probes together, so that a host's connection is opened once and closed soon;
+    probes on no host keep their place."""
+    first: dict[str, int] = {}  # host → where its block starts
+    start = 0
+    keys = []
+    for n, host in enumerate(hosts):
+        if host is not None and host not in first:
+            if len(first) % block == 0:
+                start = n
+            first[host] = start
+        keys.append(n if host is None else first[host])
+    return sorted(range(len(hosts)), key=lambda n: (keys[n], n))
+
+
 def runs_concurrently(item: Item) -> bool:
     """Whether ``item``'s probe may run concurrently with others."""
     return item.check is not None and item.check.read_only and not item.ordered
@@ -291,35 +312,37 @@ class Prober:
 
     def prefetch(self, planned: Iterable[tuple[str, Item, HostRef | None]]) -> None:
         """Start probing the concurrent checks of ``planned`` — (key, item, host) in the
-        order their results will be asked for."""
+        order their results will be asked for — hosts a block at a time
+        (:func:`probe_order`); each host's connection stays open till its planned probes
+        are done."""
+        planned = list(planned)
+        for host, count in Counter(h for _, i, h in planned if h and i.check).items():
+            self.context.targets.expect(host, count)
         if self.concurrency <= 1:
             return
         chosen = [(key, item, host) for key, item, host in planned if runs_concurrently(item)]
         self._position = {key: n for n, (key, _, _) in enumerate(chosen)}
-        self._upcoming = deque((n, *entry) for n, entry in enumerate(chosen))
+        self._upcoming = deque((n, *chosen[n]) for n in probe_order(
+            [host.url if host else None for _, _, host in chosen], self.concurrency))
         if self._upcoming and (self.pool is None or self.pool.stopped):
             self.pool = Pool(min(self.concurrency, len(self._upcoming)))
         self._fill()  # a pool already there (a watch's next round) is used again
 
-    def _fill(self) -> None:
+    def _fill(self, key: str | None = None) -> None:
+        """Keep the pool's queue full, and (``key``) submit probes up to that one."""
         pool = self.pool
         if pool is None or pool.stopped:
             return
         window = 2 * pool.size
-        while self._upcoming and pool.backlog() < window:
-            _, key, item, host = self._upcoming.popleft()
-            self._probes[key] = pool.submit(Probe(item, self.context, host))
+        while self._upcoming and (pool.backlog() < window or (
+                key is not None and key not in self._probes)):
+            _, found, item, host = self._upcoming.popleft()
+            self._probes[found] = pool.submit(Probe(item, self.context, host))
 
     def result(self, key: str, item: Item, host: HostRef | None = None) -> Result:
         """Run (or collect the prefetched result of) ``item``'s check (on ``host``)."""
+        self._fill(key if self._position.pop(key, None) is not None else None)
         probe = self._probes.pop(key, None)
-        if probe is None and key in self._position:
-            # its turn came before the window reached it (earlier items were skipped):
-            # what stands before it in the window will not be asked for any more
-            here = self._position[key]
-            while self._upcoming and self._upcoming[0][0] <= here:
-                self._upcoming.popleft()
-        self._fill()
         if probe is None:  # checks that run alone, one after the other, on a lane of their own
             if self._lane is None or self._lane.stuck():
                 self._lane = Pool(1)

@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, with_config
 
 from ..errors import ChecklistError, Problem
-from ..units import Timeout
+from ..units import Duration, Timeout
 from ..yamlsrc import KeyPath, Source
 
 INSTALL_HINT = "pip install 'pytest-deploycheck[hosts]'"
@@ -44,6 +44,7 @@ class Connection:
     sudo: bool = False
     sudo_user: str | None = None
     max_sessions: int = DEFAULT_SESSIONS
+    control_persist: float | None = None  # seconds an idle ssh connection is kept after a run
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class HostGroupDoc:
     sudo: bool = False
     sudo_user: str | None = None
     max_sessions: Annotated[int, Field(ge=1, le=64)] = DEFAULT_SESSIONS
+    ssh_control_persist: Duration | None = None
 
 
 def groups_of(environments: Mapping[str, Mapping[str, list[str] | HostGroupDoc]],
@@ -131,7 +133,7 @@ def groups_of(environments: Mapping[str, Mapping[str, list[str] | HostGroupDoc]]
             connection = Connection(
                 ssh_config=doc.ssh_config, identity_file=doc.identity_file,
                 connect_timeout=doc.connect_timeout, sudo=doc.sudo, sudo_user=doc.sudo_user,
-                max_sessions=doc.max_sessions)
+                max_sessions=doc.max_sessions, control_persist=doc.ssh_control_persist)
             refs = []
             for n, url in enumerate(doc.hosts):
                 try:

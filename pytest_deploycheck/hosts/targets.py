@@ -12,15 +12,18 @@ import shlex
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import spawn
-from ..errors import CheckFailed
-from .groups import INSTALL_HINT, Connection, HostRef
+from ..errors import CheckFailed, EvidenceValue
+from ..units import format_duration
+from .connections import NotPrivate, Slots, described, kept_socket, testinfra_host
+from .groups import Connection, HostRef
 
 if TYPE_CHECKING:
-    from testinfra.backend.base import BaseBackend, CommandResult
     from testinfra.host import Host
 
 
@@ -31,66 +34,6 @@ class Output(Protocol):
     rc: int
     stdout: str
     stderr: str
-
-
-def testinfra_host(url: str, connection: Connection, control_path: str,
-                   environ: Mapping[str, str] | None) -> Host:
-    """The testinfra Host for ``url``, starting its programs (ssh, docker, the commands
-    of local://) with their own copy of ``environ`` (see :mod:`..spawn`); CheckFailed
-    with the install line without testinfra."""
-    try:
-        import testinfra
-    except ImportError:
-        raise CheckFailed(f"running checks on hosts needs pytest-testinfra: "
-                          f"{INSTALL_HINT}") from None
-    kwargs: dict[str, Any] = {"timeout": max(1, round(connection.connect_timeout))}
-    if connection.ssh_config:
-        kwargs["ssh_config"] = os.path.expanduser(connection.ssh_config)
-    if connection.identity_file:
-        kwargs["ssh_identity_file"] = os.path.expanduser(connection.identity_file)
-    if connection.sudo:
-        kwargs["sudo"] = True
-        if connection.sudo_user:
-            kwargs["sudo_user"] = connection.sudo_user
-    if url.startswith(("ssh://", "safe-ssh://")):
-        # never a prompt (a password, an unknown host key): fail with ssh's reason instead
-        kwargs["ssh_extra_args"] = "-o BatchMode=yes"
-        if control_path:
-            # one multiplexed connection per host, closed by Targets.close() (a path of
-            # its own: testinfra %-formats the command line, so ssh's %C cannot be used)
-            kwargs["controlpath"] = control_path
-            kwargs["controlpersist"] = 60
-    host = _own_environment(testinfra.get_host(url, **kwargs), environ)
-    if url.startswith("ansible://"):
-        # the ansible backend runs commands through the host the inventory names (made and
-        # kept by its runner), or, for a connection it has no backend for, through
-        # `ansible` started by its own local host: those start programs the same way
-        from testinfra.utils import ansible_runner
-
-        backend = host.backend
-        named = backend.ansible_runner.get_host(backend.host, ssh_config=backend.ssh_config,
-                                                ssh_identity_file=backend.ssh_identity_file)
-        for other in (named, ansible_runner.local):
-            if other is not None:
-                _own_environment(other, environ)
-    return host
-
-
-def _own_environment(host: Host, environ: Mapping[str, str] | None) -> Host:
-    """``host``, its programs started with their own copy of ``environ``."""
-    backend = host.backend
-    backend.run_local = functools.partial(_run_local, backend, environ)
-    return host
-
-
-def _run_local(backend: BaseBackend, environ: Mapping[str, str] | None, command: str,
-               *args: str) -> CommandResult:
-    """testinfra's ``BaseBackend.run_local``, with the program's own environment."""
-    cmd = backend.encode(backend.quote(command, *args))
-    proc = spawn.start(cmd, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, environ=environ)
-    stdout, stderr = proc.communicate()
-    return backend.result(proc.returncode, cmd, stdout, stderr)
 
 
 def _last_line(text: str) -> str:
@@ -111,19 +54,29 @@ def _ssh_stderr(exc: Exception) -> str | None:
 
 
 class Target:
-    """One host as the checks see it: commands with a time limit, and one line
-    saying why when the host cannot be reached (remembered for its other items)."""
+    """One host as the checks see it: commands with a time limit, and one line saying
+    why when the host cannot be reached (remembered for its other items). Its connection
+    opens on first use, within the run's :class:`~.connections.Slots`, and closes when the
+    host's last planned probe is done (:meth:`finished`) or a slot is needed for another
+    host while it is idle; it opens again if used again."""
 
     def __init__(self, ref: HostRef, control_path: str,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, slots: Slots | None = None,
+                 refused: str | None = None) -> None:
         self.ref = ref
         self._control_path = control_path
         self._environ = environ
+        self._slots = slots
+        self._refused = refused  # why its kept connection may not be used
         self._host: Host | None = None
-        self._connected = False
         self._unreachable: str | None = None
         self._connect_lock = threading.Lock()
         self._sessions = threading.BoundedSemaphore(ref.connection.max_sessions)
+        self._state = threading.Lock()  # guards the three below
+        self._open = False
+        self._active = 0  # probes using the connection now
+        self._expected = 0  # planned probes not finished yet
+        self._facts: dict[str, EvidenceValue] = {}  # the connection, for the evidence
 
     @property
     def name(self) -> str:
@@ -133,40 +86,124 @@ class Target:
         return CheckFailed(f"host {self.ref.id} ({self.ref.url}) unreachable: {why}",
                            {"host": self.ref.id})
 
+    def _enter(self) -> bool:
+        with self._state:
+            if self._open:
+                self._active += 1
+            return self._open
+
+    def _leave(self) -> None:
+        with self._state:
+            self._active -= 1
+        if self._slots is not None:
+            self._slots.used(self)
+
     def use(self, probe: Callable[[Host], Any]) -> Any:
         """``probe(host)`` within this host's bound on sessions. The first use connects
         (others wait for it: one connection per host); an ssh failure then makes the host
         unreachable for all its items, said in one line."""
-        if self._connected:
+        if not self._enter():
+            with self._connect_lock:
+                if self._unreachable is not None:
+                    raise self._fail(self._unreachable)
+                if not self._enter():
+                    return self._connect(probe)
+        try:
             with self._sessions:
                 return self._call(probe, self._host)
-        with self._connect_lock:
-            if self._unreachable is not None:
-                raise self._fail(self._unreachable)
-            if not self._connected:
-                host = self._host or testinfra_host(self.ref.url, self.ref.connection,
-                                                    self._control_path, self._environ)
-                self._host = host
-                try:
-                    with self._sessions:
-                        if not self.ref.url.startswith(("ssh://", "safe-ssh://", "local://")):
-                            # docker, kubectl …: their CLI says so when the host is not
-                            # there, as a failed command (ssh exits 255 instead)
-                            done = host.run("true")
-                            if done.rc != 0:
-                                self._unreachable = failure(done)
-                                raise self._fail(self._unreachable)
-                        found = probe(host)
-                except Exception as exc:
-                    stderr = _ssh_stderr(exc)
-                    if stderr is None:
-                        raise self._translate(exc) from None
-                    self._unreachable = _last_line(stderr) or "ssh failed"  # on connecting
-                    raise self._fail(self._unreachable) from None
-                self._connected = True
-                return found
-        with self._sessions:
-            return self._call(probe, self._host)
+        finally:
+            self._leave()
+
+    def _connect(self, probe: Callable[[Host], Any]) -> Any:
+        """Open the connection with the first ``probe`` (holding the connect lock)."""
+        if self._refused is not None:
+            raise CheckFailed(f"host {self.ref.id}: cannot keep its connection: "
+                              f"{self._refused}", {"host": self.ref.id})
+        host = self._host = self._host or testinfra_host(
+            self.ref.url, self.ref.connection, self._control_path, self._environ)
+        waited = self._slots.take(self) if self._slots is not None else 0.0
+        started = time.monotonic()
+        with self._state:
+            self._active += 1
+        try:
+            with self._sessions:
+                if not self.ref.url.startswith(("ssh://", "safe-ssh://", "local://")):
+                    # docker, kubectl …: their CLI says so when the host is not
+                    # there, as a failed command (ssh exits 255 instead)
+                    done = host.run("true")
+                    if done.rc != 0:
+                        self._unreachable = failure(done)
+                        raise self._fail(self._unreachable)
+                found = probe(host)
+        except Exception as exc:
+            stderr = _ssh_stderr(exc)
+            if stderr is not None or self._unreachable is not None:  # on connecting
+                self._unreachable = self._unreachable or _last_line(stderr or "") or "ssh failed"
+                self._closed()
+                raise self._fail(self._unreachable) from None
+            self._opened(started, waited)
+            raise self._translate(exc) from None
+        finally:
+            self._leave()
+        self._opened(started, waited)
+        return found
+
+    def _opened(self, started: float, waited: float) -> None:
+        took = time.monotonic() - started
+        with self._state:
+            self._open = True
+        facts = self._facts
+        if "connection" not in facts:
+            facts["connection"] = described(self.ref, self._environ)
+        facts["connect and first command"] = format_duration(took)
+        facts["connections opened"] = int(facts.get("connections opened", 0)) + 1
+        if waited >= 0.01 and self._slots is not None:
+            facts["waited for a connection"] = (f"{format_duration(waited)} ({self._slots.size} "
+                                                "open at once at most)")
+
+    def _closed(self) -> None:
+        with self._state:
+            self._open = False
+        if self._slots is not None:
+            self._slots.give_back(self)
+
+    def evidence(self) -> dict[str, EvidenceValue]:
+        """The connection an item used: what it is, how long connecting took, and how
+        long the host waited for a free connection."""
+        facts = dict(self._facts)
+        if facts.get("connections opened") == 1:
+            del facts["connections opened"]
+        return facts
+
+    def expect(self, probes: int) -> None:
+        """``probes`` more probes of this host are planned."""
+        with self._state:
+            self._expected += probes
+
+    def finished(self) -> None:
+        """A planned probe of this host is done; after the last, the connection closes."""
+        with self._state:
+            self._expected -= 1
+            last = self._expected <= 0
+        end = self.try_close() if last else None
+        if end is not None:
+            if self._slots is not None:
+                self._slots.give_back(self)
+            end()
+
+    def try_close(self) -> Callable[[], None] | None:
+        """Mark the connection closed unless a probe uses it; what ends it (None: in use,
+        or not open)."""
+        with self._state:
+            if not self._open or self._active:
+                return None
+            self._open = False
+        return self.end
+
+    def end(self) -> None:
+        """Ask the ssh master to exit (a kept connection stays, for its idle time)."""
+        if self._control_path and self.ref.connection.control_persist is None:
+            stop_master(self._control_path, self._environ)
 
     def _call(self, probe: Callable[[Host], Any], host: Host | None) -> Any:
         try:
@@ -221,13 +258,41 @@ def target_of(host: Target | None) -> Target:
     return host if host is not None else _this_machine()
 
 
+def stop_master(socket: str, environ: Mapping[str, str] | None = None,
+                wait: bool = True) -> subprocess.Popen[bytes] | None:
+    """Ask the ssh master on ``socket`` to exit (best effort: two seconds at most, or
+    the process to wait for)."""
+    try:
+        proc = spawn.start(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "unused"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           environ=environ)
+    except OSError:
+        return None
+    if wait:
+        _reap(proc)
+    return proc
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Targets:
     """The Targets of one run, made on first use, their programs started with
-    ``environ`` (None: this process's); ``close`` ends the multiplexed ssh connections
-    they opened."""
+    ``environ`` (None: this process's), at most ``max_open`` connections open at once;
+    ``close`` ends the multiplexed ssh connections they opened, but those kept
+    (``ssh_control_persist``: in a directory of the project's, see
+    :func:`.connections.kept_socket`)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, *,
+                 rootdir: Path | None = None, max_open: int = 64) -> None:
         self._environ = environ
+        self._rootdir = rootdir or Path.cwd()
+        self.slots = Slots(max_open)
         self._targets: dict[str, Target] = {}
         self._lock = threading.Lock()
         self._control_dir: str | None = None
@@ -236,29 +301,42 @@ class Targets:
         with self._lock:
             found = self._targets.get(ref.url)
             if found is None:
-                if self._control_dir is None:  # short: a socket path has ~100 characters
-                    self._control_dir = tempfile.mkdtemp(prefix="dc-ssh-")
-                path = os.path.join(self._control_dir, str(len(self._targets)))
-                found = self._targets[ref.url] = Target(ref, path, self._environ)
+                path, refused = self._control_path(ref)
+                found = self._targets[ref.url] = Target(ref, path, self._environ, self.slots,
+                                                        refused)
             return found
 
+    def _control_path(self, ref: HostRef) -> tuple[str, str | None]:
+        """Where ``ref``'s ssh master listens, and why it may not (a kept connection's
+        directory that is not private)."""
+        if ref.connection.control_persist is not None:
+            try:
+                return kept_socket(self._rootdir, ref, self._environ or os.environ), None
+            except (NotPrivate, OSError) as exc:
+                return "", str(exc)
+        if self._control_dir is None:  # short: a socket path has ~100 characters
+            self._control_dir = tempfile.mkdtemp(prefix="dc-ssh-")
+        return os.path.join(self._control_dir, str(len(self._targets))), None
+
+    def expect(self, ref: HostRef, probes: int) -> None:
+        """``probes`` more probes of ``ref`` are planned (its connection stays open till
+        they are :meth:`finished`)."""
+        self.get(ref).expect(probes)
+
+    def finished(self, ref: HostRef) -> None:
+        """A probe of ``ref`` is done."""
+        self.get(ref).finished()
+
     def close(self) -> None:
-        """Ask each ssh master to exit (best effort, a second at most each, in parallel)."""
+        """Ask each ssh master of the run to exit (in parallel, two seconds at most)."""
         control_dir = self._control_dir
         if control_dir is None:
             return
-        sockets = [os.path.join(control_dir, name) for name in os.listdir(control_dir)]
-        procs = []
-        for socket in sockets:
-            with contextlib.suppress(OSError):
-                procs.append(spawn.start(
-                    ["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "unused"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs = [stop_master(os.path.join(control_dir, name), self._environ, wait=False)
+                 for name in os.listdir(control_dir)]
         for proc in procs:
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            if proc is not None:
+                _reap(proc)
         with contextlib.suppress(OSError):
             for name in os.listdir(control_dir):
                 os.unlink(os.path.join(control_dir, name))
