@@ -11,6 +11,7 @@ stopped. The pytest layer only turns the record's status into pass, fail, xfail 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +69,11 @@ class Run:
         target hosts reached with ``environ`` (default: this process's)."""
         secrets = Secrets()
         environ = os.environ if environ is None else environ
+        stopping = threading.Event()
         targets = Targets(None if environ is os.environ else environ, rootdir=rootdir,
-                          max_open=2 * concurrency)  # connections open at once
+                          max_open=2 * concurrency, stopping=stopping)  # open at once
         context = RunContext(rootdir, settings.environment, settings.release, secrets,
-                             environ, targets, deployed_at=settings.deployed_at)
+                             environ, targets, stopping, deployed_at=settings.deployed_at)
         return cls(settings, prober=Prober(context, concurrency),
                    signoffs=SignOffs(settings, rootdir), secrets=secrets)
 

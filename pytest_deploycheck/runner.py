@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -272,7 +272,7 @@ def wait(probe: Probe, pool: Pool | None = None,
     return probe.result
 
 
-def probe_order(hosts: list[str | None], block: int) -> list[int]:
+def probe_order(hosts: Sequence[str | None], block: int) -> list[int]:
     """The order to probe in (indices of ``hosts``, one per probe in the order their
     results are asked for, None for a probe on no host): hosts ``block`` at a time, each
     block's probes together, so that a host's connection is opened once and closed soon;

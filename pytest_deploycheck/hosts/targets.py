@@ -62,8 +62,9 @@ class Target:
 
     def __init__(self, ref: HostRef, control_path: str,
                  environ: Mapping[str, str] | None = None, slots: Slots | None = None,
-                 refused: str | None = None) -> None:
+                 refused: str | None = None, stopping: threading.Event | None = None) -> None:
         self.ref = ref
+        self._stopping = stopping
         self._control_path = control_path
         self._environ = environ
         self._slots = slots
@@ -121,7 +122,10 @@ class Target:
                               f"{self._refused}", {"host": self.ref.id})
         host = self._host = self._host or testinfra_host(
             self.ref.url, self.ref.connection, self._control_path, self._environ)
-        waited = self._slots.take(self) if self._slots is not None else 0.0
+        try:
+            waited = self._slots.take(self, self._stopping) if self._slots else 0.0
+        except RuntimeError as exc:  # the run stops while this host waits for a connection
+            raise CheckFailed(f"host {self.ref.id}: not connected: {exc}") from None
         started = time.monotonic()
         with self._state:
             self._active += 1
@@ -289,8 +293,10 @@ class Targets:
     :func:`.connections.kept_socket`)."""
 
     def __init__(self, environ: Mapping[str, str] | None = None, *,
-                 rootdir: Path | None = None, max_open: int = 64) -> None:
+                 rootdir: Path | None = None, max_open: int = 64,
+                 stopping: threading.Event | None = None) -> None:
         self._environ = environ
+        self._stopping = stopping
         self._rootdir = rootdir or Path.cwd()
         self.slots = Slots(max_open)
         self._targets: dict[str, Target] = {}
@@ -303,7 +309,7 @@ class Targets:
             if found is None:
                 path, refused = self._control_path(ref)
                 found = self._targets[ref.url] = Target(ref, path, self._environ, self.slots,
-                                                        refused)
+                                                        refused, self._stopping)
             return found
 
     def _control_path(self, ref: HostRef) -> tuple[str, str | None]:

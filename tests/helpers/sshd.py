@@ -31,6 +31,11 @@ class Sshd:
     ssh_config: Path  # aliases web-*, db-*, host-* → this server; dead-* → a closed port
     key: Path
     user: str  # who it logs in
+    log: Path  # sshd's own log: one "Accepted publickey" line a connection
+
+    def logins(self) -> int:
+        """How many connections it has accepted so far."""
+        return self.log.read_text(errors="replace").count("Accepted publickey")
 
 
 @contextmanager
@@ -73,7 +78,7 @@ def sshd(base: Path) -> Iterator[Sshd]:
             if time.monotonic() > deadline:
                 raise RuntimeError("sshd did not listen within 10 s")
             time.sleep(0.02)
-        yield Sshd(port, base / "ssh_config", base / "user_ed25519", user)
+        yield Sshd(port, base / "ssh_config", base / "user_ed25519", user, log)
     finally:
         proc.terminate()
         try:
