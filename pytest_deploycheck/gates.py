@@ -154,6 +154,9 @@ def ready(run: RunRecord) -> bool:
     return bool(run.items) and all(g.ready for g in gates(run))
 
 
+_NAMED = 10  # failing hosts named in a line
+
+
 @dataclass
 class GroupTally:
     """The hosts of one group in this run, and those with an item that blocks."""
@@ -166,9 +169,14 @@ class GroupTally:
         return len(self.hosts) - len(self.failing)
 
     def text(self, group: str) -> str:
-        """``web: 48/50 hosts passed — failing: web-3, web-7``."""
-        text = f"{group}: {self.passed}/{len(self.hosts)} hosts passed"
-        return text + (f" — failing: {', '.join(self.failing)}" if self.failing else "")
+        """``web: 48/50 hosts passed — failing: web-3, web-7`` (``1,000 hosts``; the first
+        ten failing hosts named, then how many more)."""
+        text = f"{group}: {self.passed:,}/{len(self.hosts):,} hosts passed"
+        if not self.failing:
+            return text
+        more = len(self.failing) - _NAMED
+        named = ", ".join(self.failing[:_NAMED]) + (f" and {more:,} more" if more > 0 else "")
+        return f"{text} — failing: {named}"
 
 
 def host_groups(records: Iterable[ItemRecord]) -> dict[str, GroupTally]:

@@ -107,14 +107,14 @@ def testinfra_host(url: str, connection: Connection, control_path: str,
         kwargs["sudo"] = True
         if connection.sudo_user:
             kwargs["sudo_user"] = connection.sudo_user
+    persist = max(1, round(connection.control_persist or 60))  # seconds an idle master lives
     if url.startswith(("ssh://", "safe-ssh://")):
         # never a prompt (a password, an unknown host key): fail with ssh's reason instead
         kwargs["ssh_extra_args"] = "-o BatchMode=yes"
         if control_path:
             # one multiplexed connection per host, closed by Targets (a path of its own:
             # testinfra %-formats the command line, so ssh's %C cannot be used), or kept
-            kwargs["controlpath"] = control_path
-            kwargs["controlpersist"] = max(1, round(connection.control_persist or 60))
+            kwargs["controlpath"], kwargs["controlpersist"] = control_path, persist
     host = _own_environment(testinfra.get_host(url, **kwargs), environ)
     if url.startswith("ansible://"):
         # the ansible backend runs commands through the host the inventory names (made and
@@ -128,6 +128,10 @@ def testinfra_host(url: str, connection: Connection, control_path: str,
         for other in (named, ansible_runner.local):
             if other is not None:
                 _own_environment(other, environ)
+        ssh: Any = getattr(named, "backend", None)
+        if control_path and getattr(ssh, "NAME", "") == "ssh" and not ssh.controlpath:
+            ssh.controlpath = control_path  # one multiplexed connection, as for ssh://
+            ssh.controlpersist = persist
     return host
 
 

@@ -13,7 +13,7 @@ too, as ``not run``.
 
 from __future__ import annotations
 
-from ..gates import gates, ready, run_blockers, tally
+from ..gates import gates, host_groups, ready, run_blockers, tally
 from ..outcome import BLOCKING, LABELS
 from ..record import ItemRecord, RunRecord, by_section
 from . import html
@@ -168,6 +168,36 @@ def item_line(record: ItemRecord) -> str:
             f"</summary>{body(record)}</details></li>")
 
 
+def item_lines(records: list[ItemRecord]) -> str:
+    """A line per item; an item on several hosts folds into one line that counts its
+    hosts (``Disk space: web: 998/1,000 hosts passed — failing: web-17, web-402``),
+    unfolding to the hosts that did not pass, each on its line, and those that did."""
+    by_item: dict[tuple[str, str], list[ItemRecord]] = {}
+    for record in records:
+        by_item.setdefault((record.id, "") if record.host else (record.id, record.nodeid),
+                           []).append(record)
+    out = []
+    for found in by_item.values():
+        if len(found) == 1:
+            out.append(item_line(found[0]))
+            continue
+        first, passed = found[0], [r for r in found if r.status == "passed"]
+        status = next((r.status for r in found if r.status in BLOCKING),
+                      "passed" if len(passed) == len(found) else first.status)
+        others = [r for r in found if r.status != "passed"]
+        counts = "; ".join(t.text(g) for g, t in host_groups(found).items())
+        unfolded = "".join(item_line(r) for r in others) + (
+            f'<li><details class="dc-item"><summary>{len(passed):,} hosts passed</summary>'
+            f'<ul class="dc-items">{"".join(item_line(r) for r in passed)}</ul></details></li>'
+            if passed else "")
+        opened = " open" if status in OPEN else ""
+        out.append(f'<li><details class="dc-item"{opened}><summary>{status_html(status)}'
+                   f"{esc(first.title)}{severity_html(first.severity)}"
+                   f'<span class="dc-note">{esc(_short(counts))}</span></summary>'
+                   f'<ul class="dc-items">{unfolded}</ul></details></li>')
+    return "".join(out)
+
+
 def _counts(records: list[ItemRecord]) -> str:
     found = tally(r for r in records if r.status != "not_run")
     text = found.counts_text()
@@ -188,7 +218,7 @@ def checklists(run: RunRecord) -> str:
             opened = " open" if any(r.status in OPEN for r in records) else ""
             out.append(f'<details class="dc-section"{opened}><summary>{esc(section_title)}'
                        f'<span class="dc-count">{esc(_counts(records))}</span></summary>'
-                       f'<ul class="dc-items">{"".join(item_line(r) for r in records)}</ul>'
+                       f'<ul class="dc-items">{item_lines(records)}</ul>'
                        "</details>")
     return "".join(out)
 

@@ -23,11 +23,12 @@ sections:
     title: Servers
     on: web
     items:
-      - {{id: disk, title: Disk space, phase: predeploy, check: {{disk: {{min_free: 1MB}}}}}}
-      - {{id: sshd, title: sshd runs, phase: predeploy, check: {{process: {{name: sshd}}}}}}
-      - {{id: up, title: Uptime, phase: predeploy, check: {{command: {{run: [cat, /proc/uptime]}}}}}}
-      - {{id: after, title: Still there, phase: postdeploy,
-         check: {{file: {{path: /etc/hostname}}}}}}
+      - {id: disk, title: Disk space, phase: predeploy, check: {disk: {min_free: 1MB}}}
+      - {id: sshd, title: sshd runs, phase: predeploy, check: {process: {name: sshd}}}
+      - {id: up, title: Uptime, phase: predeploy,
+         check: {command: {run: [cat, /proc/uptime]}}}
+      - {id: after, title: Still there, phase: postdeploy,
+         check: {file: {path: /etc/hostname}}}
 """
 
 
@@ -44,7 +45,7 @@ def fleet(project: Project, sshd: Sshd, hosts: int, extra: str = "") -> None:
                 connect_timeout: 5s
                 {extra}
         """)
-    project.checklist(ITEMS.format(), name="fleet")
+    project.checklist(ITEMS, name="fleet")
 
 
 def outcomes(path: Path) -> list[tuple[str, str, str]]:
@@ -139,7 +140,7 @@ def test_the_evidence_names_each_hosts_connection_and_its_jump_host(
                 hosts: [ssh://web-1, ssh://jumped-1]
                 ssh_config: {jumped}
         """)
-    project.checklist(ITEMS.format(), name="fleet")
+    project.checklist(ITEMS, name="fleet")
     project.run("-m", "postdeploy", "--deploycheck-json=run.json").assert_outcomes(
         passed=2, deselected=6)
     items = json.loads((project.path / "run.json").read_text())["items"]
@@ -166,7 +167,7 @@ def test_a_dead_host_among_many_fails_alone_within_its_connect_timeout(
                 ssh_config: {ssh_server.ssh_config}
                 connect_timeout: 3s
         """)
-    project.checklist(ITEMS.format(), name="fleet")
+    project.checklist(ITEMS, name="fleet")
     result = project.run("-m", "predeploy", "-rf", "-n", "2")
     assert_clean(result)
     result.assert_outcomes(passed=36, failed=3)
