@@ -1,5 +1,6 @@
-"""Target hosts: groups of hosts in the environment config (:mod:`.groups`), and
-running checks on them through pytest-testinfra's backends (:mod:`.targets`).
+"""Target hosts: groups of hosts in the environment config (:mod:`.groups`), running
+checks on them through pytest-testinfra's backends (:mod:`.targets`), and their
+connections (:mod:`.connections`).
 
 Config (``checks/deploycheck.yaml``)::
 
@@ -16,6 +17,7 @@ Config (``checks/deploycheck.yaml``)::
             connect_timeout: 5s
             sudo: true
             max_sessions: 4                        # probes at once on one host
+            ssh_control_persist: 10m               # connections kept for the next run
 
 An item with ``on: web`` is collected once per host of the group (``item[web-1]``).
 We write no SSH client: a :class:`~.targets.Target` hands each command to testinfra.

@@ -1,13 +1,13 @@
-"""Connections to target hosts: how many are open at once (:class:`Slots`), where a
+"""Connections to target hosts: the testinfra host a URL is reached through
+(:func:`testinfra_host`), how many connections are open at once (:class:`Slots`), where a
 connection kept across runs has its ssh control socket (:func:`kept_socket`), and what a
-connection is, in words (:func:`described`).
-
-Plain code: :mod:`.targets` opens and closes the connections.
+connection is, in words (:func:`described`). :mod:`.targets` opens and closes them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import os
@@ -130,8 +130,11 @@ def testinfra_host(url: str, connection: Connection, control_path: str,
                 _own_environment(other, environ)
         ssh: Any = getattr(named, "backend", None)
         if control_path and getattr(ssh, "NAME", "") == "ssh" and not ssh.controlpath:
-            ssh.controlpath = control_path  # one multiplexed connection, as for ssh://
-            ssh.controlpersist = persist
+            # its ssh host, with a multiplexed connection of its own as for ssh:// (a copy:
+            # testinfra shares one Host among the aliases of one address)
+            own = copy.copy(ssh)
+            own.controlpath, own.controlpersist = control_path, persist
+            host = _own_environment(testinfra.host.Host(own), environ)
     return host
 
 

@@ -4,6 +4,7 @@ hand: what a release manager reads first, with no pytest run behind it."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pytest_deploycheck.model import SignOff
 from pytest_deploycheck.record import ItemRecord, Planned, RunRecord
@@ -117,3 +118,16 @@ def test_a_page_pytest_html_did_not_write_is_left_as_it_is_and_says_what_was_mis
     assert changed == written
     assert missed == ("pytest-html's page has no data, no filters, no count, no filter list, "
                       "no sort order: its filters and counts keep pytest's words")
+
+
+def test_an_item_on_many_hosts_folds_into_one_line_that_names_the_failing_hosts() -> None:
+    hosts = [replace(record("disk", "failed" if n in (17, 402) else "passed", host=f"web-{n}",
+                            group="web", host_order=n),
+                     nodeid=f"checks/p.yaml::security::disk[web-{n}]") for n in range(1, 1001)]
+    markup = view.checklists(run_of(*hosts))
+    assert "disk web: 998/1,000 hosts passed — failing: web-17, web-402" in text(markup)
+    assert "998 hosts passed" in text(markup)
+    folded = markup.split("998 hosts passed")[0]  # the failing hosts come first, each a line
+    assert "[web-17]" in folded
+    assert "[web-402]" in folded
+    assert "[web-3]" not in folded
