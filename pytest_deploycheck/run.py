@@ -71,7 +71,7 @@ class Run:
         environ = os.environ if environ is None else environ
         stopping = threading.Event()
         targets = Targets(None if environ is os.environ else environ, rootdir=rootdir,
-                          max_open=2 * concurrency, stopping=stopping)  # open at once
+                          max_open=max(64, 2 * concurrency), stopping=stopping)  # at once
         context = RunContext(rootdir, settings.environment, settings.release, secrets,
                              environ, targets, stopping, deployed_at=settings.deployed_at)
         return cls(settings, prober=Prober(context, concurrency),
@@ -165,9 +165,11 @@ class Run:
 
     def again(self, cases: Sequence[Case]) -> None:
         """Start a new round of ``cases`` (a watch's): ordered sections start afresh,
-        their probes start ahead of time as in a run."""
+        their probes start ahead of time as in a run, the hosts' connections stay open
+        from round to round."""
         self._stopped.clear()
         self._done.clear()
+        self.prober.context.targets.slots.keep_idle = True  # the hosts' connections too
         self.plan(cases)
 
     def decide(self, records: Mapping[str, ItemRecord]) -> None:

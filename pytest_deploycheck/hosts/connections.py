@@ -44,6 +44,7 @@ class Slots:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.keep_idle = False  # True: a host done for now stays open till a slot is needed
         self._open: OrderedDict[int, Closable] = OrderedDict()  # least recently used first
         self._changed = threading.Condition()
 

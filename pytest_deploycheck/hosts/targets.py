@@ -161,6 +161,7 @@ class Target:
             facts["connection"] = described(self.ref, self._environ)
         facts["connect and first command"] = format_duration(took)
         facts["connections opened"] = int(facts.get("connections opened", 0)) + 1
+        facts.pop("waited for a connection", None)
         if waited >= 0.01 and self._slots is not None:
             facts["waited for a connection"] = (f"{format_duration(waited)} ({self._slots.size} "
                                                 "open at once at most)")
@@ -189,7 +190,8 @@ class Target:
         with self._state:
             self._expected -= 1
             last = self._expected <= 0
-        end = self.try_close() if last else None
+        keep = self._slots is not None and self._slots.keep_idle  # a watch's next round
+        end = self.try_close() if last and not keep else None
         if end is not None:
             if self._slots is not None:
                 self._slots.give_back(self)

@@ -5,6 +5,9 @@ connections kept for the next phase; evidence that names each host's connection.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +178,19 @@ def test_a_dead_host_among_many_fails_alone_within_its_connect_timeout(
     assert len(failed) == 3
     assert all("[dead-1] - host dead-1 (ssh://dead-1) " in line for line in failed)
     result.stdout.fnmatch_lines(["web: 12/13 hosts passed — failing: dead-1"])
+
+
+def test_a_watch_keeps_each_hosts_connection_from_round_to_round(
+    project: Project, ssh_server: Sshd
+) -> None:
+    fleet(project, ssh_server, 2)
+    before = ssh_server.logins()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_deploycheck", "watch", "-m", "predeploy", "--every",
+         "200ms", "--for", "2s", "--port", "0"], cwd=project.path, capture_output=True,
+        text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    rounds = re.search(r"(\d+) rounds", done.stdout)
+    assert rounds is not None, done.stdout[-3000:]
+    assert int(rounds[1]) >= 3
+    assert ssh_server.logins() - before == 2  # not once a round
