@@ -163,10 +163,12 @@ class NotPrivate(Exception):
     """The directory of kept connections could be reached by someone else."""
 
 
-def kept_socket(rootdir: Path, ref: HostRef, environ: Mapping[str, str]) -> str:
+def kept_socket(rootdir: Path, ref: HostRef, environ: Mapping[str, str], view: str) -> str:
     """The control socket of ``ref``'s kept ssh connection: in a directory of this
-    project's and this user's alone (0700, made if missing), named by what the connection
-    is (URL, ssh config, key), short enough for a socket's path. NotPrivate if that
+    project's and this user's alone (0700, made if missing), named by all that decides
+    where the connection goes — the URL, what ssh makes of its config (``view``: ``ssh
+    -G``), an Ansible inventory's content — so that a changed config never reuses a
+    connection to the old place; short enough for a socket's path. NotPrivate if that
     directory is someone else's, a link, or open to others."""
     base = environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
     project = hashlib.sha256(str(rootdir.resolve()).encode()).hexdigest()[:10]
@@ -178,24 +180,32 @@ def kept_socket(rootdir: Path, ref: HostRef, environ: Mapping[str, str]) -> str:
         raise NotPrivate(f"{directory} is not a directory of yours alone (mode "
                          f"{stat.filemode(found.st_mode)}, owner uid {found.st_uid}); remove "
                          "it, or set $XDG_RUNTIME_DIR to a private directory")
-    connection = ref.connection
-    name = hashlib.sha256("\0".join((ref.url, connection.ssh_config or "",
-                                     connection.identity_file or "")).encode()).hexdigest()
-    return os.path.join(directory, name[:16])
+    key = hashlib.sha256("\0".join((ref.url, ref.connection.ssh_config or "",
+                                     ref.connection.identity_file or "", view)).encode())
+    inventory = urllib.parse.parse_qs(urllib.parse.urlsplit(ref.url).query).get(
+        "ansible_inventory")
+    if inventory:
+        with contextlib.suppress(OSError):
+            key.update(Path(inventory[0]).read_bytes())
+    return os.path.join(directory, key.hexdigest()[:16])
 
 
 # -- what a connection is -------------------------------------------------------------
 
 
-def described(ref: HostRef, environ: Mapping[str, str] | None) -> str:
-    """``ref``'s connection in words: ``ssh deploy@10.0.0.5:22 via bastion`` (what ssh
-    itself makes of its config: ``ssh -G``), ``docker web-1``, ``local``."""
+def described(ref: HostRef, view: str) -> str:
+    """``ref``'s connection in words: ``ssh deploy@10.0.0.5:22 via bastion`` (from
+    ``view``, what ssh itself makes of its config: :func:`ssh_view`), ``docker web-1``,
+    ``local``."""
     parsed = urllib.parse.urlsplit(ref.url)
     scheme = parsed.scheme.removeprefix("safe-")
     if scheme != "ssh":
         where = parsed.netloc or parsed.path.lstrip("/")
         return f"{scheme} {where}".strip() if scheme != "local" else "local"
-    found = _ssh_settings(ref.connection, parsed, environ)
+    found: dict[str, str] = {}
+    for line in view.splitlines():
+        key, _, value = line.partition(" ")
+        found.setdefault(key, value)
     if not found:
         return f"ssh {parsed.netloc}"
     text = f"ssh {found.get('user', '?')}@{found.get('hostname', '?')}:{found.get('port', '22')}"
@@ -206,12 +216,15 @@ def described(ref: HostRef, environ: Mapping[str, str] | None) -> str:
     return text
 
 
-def _ssh_settings(connection: Connection, parsed: urllib.parse.SplitResult,
-                  environ: Mapping[str, str] | None) -> dict[str, str]:
-    """What ``ssh -G`` says it would use for the URL (empty if it cannot tell)."""
+def ssh_view(ref: HostRef, environ: Mapping[str, str] | None) -> str:
+    """What ``ssh -G`` says it would use for an ``ssh://`` URL with the group's ssh
+    config: user, address, port, jump host … ("" for other URLs, or if it cannot tell)."""
+    parsed = urllib.parse.urlsplit(ref.url)
+    if parsed.scheme.removeprefix("safe-") != "ssh":
+        return ""
     argv = ["ssh", "-G"]
-    if connection.ssh_config:
-        argv += ["-F", os.path.expanduser(connection.ssh_config)]
+    if ref.connection.ssh_config:
+        argv += ["-F", os.path.expanduser(ref.connection.ssh_config)]
     if parsed.username:
         argv += ["-l", parsed.username]
     if parsed.port:
@@ -220,11 +233,5 @@ def _ssh_settings(connection: Connection, parsed: urllib.parse.SplitResult,
         done = spawn.run([*argv, "--", parsed.hostname or ""], timeout=5, environ=environ,
                          capture_output=True, text=True, errors="replace")
     except (OSError, subprocess.TimeoutExpired):
-        return {}
-    if done.returncode != 0:
-        return {}
-    settings: dict[str, str] = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(" ")
-        settings.setdefault(key, value)
-    return settings
+        return ""
+    return done.stdout if done.returncode == 0 else ""

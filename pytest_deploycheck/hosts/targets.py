@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import spawn
 from ..errors import CheckFailed, EvidenceValue
 from ..units import format_duration
-from .connections import NotPrivate, Slots, described, kept_socket, testinfra_host
+from .connections import NotPrivate, Slots, described, kept_socket, ssh_view, testinfra_host
 from .groups import Connection, HostRef
 
 if TYPE_CHECKING:
@@ -62,13 +62,14 @@ class Target:
 
     def __init__(self, ref: HostRef, control_path: str,
                  environ: Mapping[str, str] | None = None, slots: Slots | None = None,
-                 refused: str | None = None, stopping: threading.Event | None = None) -> None:
+                 kept_in: Path | None = None, stopping: threading.Event | None = None) -> None:
         self.ref = ref
         self._stopping = stopping
         self._control_path = control_path
         self._environ = environ
         self._slots = slots
-        self._refused = refused  # why its kept connection may not be used
+        self._kept_in = kept_in  # the project whose kept connections it joins
+        self._view: str | None = None  # what ssh makes of its config (ssh -G)
         self._host: Host | None = None
         self._unreachable: str | None = None
         self._connect_lock = threading.Lock()
@@ -117,9 +118,13 @@ class Target:
 
     def _connect(self, probe: Callable[[Host], Any]) -> Any:
         """Open the connection with the first ``probe`` (holding the connect lock)."""
-        if self._refused is not None:
-            raise CheckFailed(f"host {self.ref.id}: cannot keep its connection: "
-                              f"{self._refused}", {"host": self.ref.id})
+        if self._kept_in is not None and not self._control_path:
+            try:
+                self._control_path = kept_socket(self._kept_in, self.ref,
+                                                 self._environ or os.environ, self.view())
+            except (NotPrivate, OSError) as exc:
+                raise CheckFailed(f"host {self.ref.id}: cannot keep its connection: {exc}",
+                                  {"host": self.ref.id}) from None
         host = self._host = self._host or testinfra_host(
             self.ref.url, self.ref.connection, self._control_path, self._environ)
         try:
@@ -158,7 +163,7 @@ class Target:
             self._open = True
         facts = self._facts
         if "connection" not in facts:
-            facts["connection"] = described(self.ref, self._environ)
+            facts["connection"] = described(self.ref, self.view())
         facts["connect and first command"] = format_duration(took)
         facts["connections opened"] = int(facts.get("connections opened", 0)) + 1
         facts.pop("waited for a connection", None)
@@ -171,6 +176,12 @@ class Target:
             self._open = False
         if self._slots is not None:
             self._slots.give_back(self)
+
+    def view(self) -> str:
+        """What ssh makes of this host's URL and config (:func:`.connections.ssh_view`)."""
+        if self._view is None:
+            self._view = ssh_view(self.ref, self._environ)
+        return self._view
 
     def evidence(self) -> dict[str, EvidenceValue]:
         """The connection an item used: what it is, how long connecting took, and how
@@ -309,22 +320,17 @@ class Targets:
         with self._lock:
             found = self._targets.get(ref.url)
             if found is None:
-                path, refused = self._control_path(ref)
-                found = self._targets[ref.url] = Target(ref, path, self._environ, self.slots,
-                                                        refused, self._stopping)
+                kept = ref.connection.control_persist is not None
+                found = self._targets[ref.url] = Target(
+                    ref, "" if kept else self._control_path(), self._environ, self.slots,
+                    self._rootdir if kept else None, self._stopping)
             return found
 
-    def _control_path(self, ref: HostRef) -> tuple[str, str | None]:
-        """Where ``ref``'s ssh master listens, and why it may not (a kept connection's
-        directory that is not private)."""
-        if ref.connection.control_persist is not None:
-            try:
-                return kept_socket(self._rootdir, ref, self._environ or os.environ), None
-            except (NotPrivate, OSError) as exc:
-                return "", str(exc)
+    def _control_path(self) -> str:
+        """Where a host's ssh master listens, in the run's own directory."""
         if self._control_dir is None:  # short: a socket path has ~100 characters
             self._control_dir = tempfile.mkdtemp(prefix="dc-ssh-")
-        return os.path.join(self._control_dir, str(len(self._targets))), None
+        return os.path.join(self._control_dir, str(len(self._targets)))
 
     def expect(self, ref: HostRef, probes: int) -> None:
         """``probes`` more probes of ``ref`` are planned (its connection stays open till

@@ -194,3 +194,30 @@ def test_a_watch_keeps_each_hosts_connection_from_round_to_round(
     assert rounds is not None, done.stdout[-3000:]
     assert int(rounds[1]) >= 3
     assert ssh_server.logins() - before == 2  # not once a round
+
+
+def test_a_kept_connection_is_not_reused_once_the_ssh_config_changes(
+    project: Project, ssh_server: Sshd, runtime_dir: Path
+) -> None:
+    config = project.path / "ssh_config"
+    config.write_text(ssh_server.ssh_config.read_text())
+    project.config(f"""
+        project: fleet
+        environments:
+          production:
+            hosts:
+              web:
+                hosts: [ssh://web-1]
+                ssh_config: {config}
+                ssh_control_persist: 2m
+        """)
+    project.checklist(ITEMS, name="fleet")
+    before = ssh_server.logins()
+    for _ in range(2):
+        project.run("-m", "postdeploy").assert_outcomes(passed=1, deselected=3)
+    assert ssh_server.logins() - before == 1  # kept, then reused
+    # the config changes (a HostName, a jump host, here a keepalive): ssh -G says so
+    config.write_text(config.read_text().replace(
+        "Host web-* db-* host-*\n", "Host web-* db-* host-*\n  ServerAliveInterval 30\n", 1))
+    project.run("-m", "postdeploy").assert_outcomes(passed=1, deselected=3)
+    assert ssh_server.logins() - before == 2  # connected anew, as the config now says
