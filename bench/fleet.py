@@ -202,7 +202,8 @@ def thousand(hosts: int = 1000) -> None:
             "      - {id: disk, title: Disk space adequate, check: {disk: {min_free: 1MB}}}\n"
             "      - {id: sshd, title: Services started, check: {process: {name: sshd}}}\n")
         peak_fds = [0]
-        args = pytest("-rf", "--html=report.html", "--deploycheck-json=run.json")
+        args = pytest("-rf", "--html=report.html", "--self-contained-html",
+                      "--deploycheck-json=run.json")
         started = time.perf_counter()
         proc = subprocess.Popen(args, cwd=base, stdout=subprocess.PIPE, text=True,
                                 env={**ENV, "COLUMNS": "400"})
