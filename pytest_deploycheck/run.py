@@ -10,6 +10,7 @@ stopped. The pytest layer only turns the record's status into pass, fail, xfail 
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -89,6 +90,7 @@ class Run:
         self.secrets.learn(names, self.prober.context.environ)
         if imports:
             preload((i.check.type, i.check.spec) for i in items if i.check is not None)
+            gc.freeze()  # what collection made lives till the end: out of the collector's scans
 
     def blocked(self, case: Case) -> ItemRecord | None:
         """The record of a step of an ordered section that may not run yet, or None if it
