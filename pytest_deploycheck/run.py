@@ -61,6 +61,7 @@ class Run:
         self._stopped: dict[tuple[str, str, str], str] = {}  # runbook → first step that failed
         self._done: set[tuple[str, str, str, str]] = set()  # runbook steps that passed
         self._decided: dict[str, ItemRecord] = {}  # nodeid → its record, decided already
+        self._frozen = False  # what collection made is out of the garbage collector's scans
 
     @classmethod
     def start(cls, settings: Settings, rootdir: Path, *,
@@ -91,6 +92,7 @@ class Run:
         if imports:
             preload((i.check.type, i.check.spec) for i in items if i.check is not None)
             gc.freeze()  # what collection made lives till the end: out of the collector's scans
+            self._frozen = True
 
     def blocked(self, case: Case) -> ItemRecord | None:
         """The record of a step of an ordered section that may not run yet, or None if it
@@ -181,9 +183,13 @@ class Run:
         self._decided.update(records)
 
     def close(self) -> None:
-        """Stop probing and end the connections to target hosts."""
+        """Stop probing, end the connections to target hosts, and hand what collection
+        made back to the garbage collector (a process may run pytest again)."""
         self.prober.close()
         self.prober.context.targets.close()
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
 
 def fill_header(record: RunRecord, rootdir: Path, checklists: Sequence[Path],
