@@ -304,8 +304,8 @@ class Prober:
         self.concurrency = concurrency
         self.pool: Pool | None = None
         self._probes: dict[str, Probe] = {}
-        self._upcoming: deque[tuple[int, str, Item, HostRef | None]] = deque()
-        self._position: dict[str, int] = {}
+        self._upcoming: deque[tuple[str, Item, HostRef | None]] = deque()  # in probe order
+        self._planned: set[str] = set()  # keys prefetched and not yet asked for
         self._lane: Pool | None = None
         # told, about once a second, how the holds go while the run waits on one
         self.progress: Callable[[str | None], None] | None = None
@@ -321,8 +321,8 @@ class Prober:
         if self.concurrency <= 1:
             return
         chosen = [(key, item, host) for key, item, host in planned if runs_concurrently(item)]
-        self._position = {key: n for n, (key, _, _) in enumerate(chosen)}
-        self._upcoming = deque((n, *chosen[n]) for n in probe_order(
+        self._planned = {key for key, _, _ in chosen}
+        self._upcoming = deque(chosen[n] for n in probe_order(
             [host.url if host else None for _, _, host in chosen], self.concurrency))
         if self._upcoming and (self.pool is None or self.pool.stopped):
             self.pool = Pool(min(self.concurrency, len(self._upcoming)))
@@ -336,12 +336,13 @@ class Prober:
         window = 2 * pool.size
         while self._upcoming and (pool.backlog() < window or (
                 key is not None and key not in self._probes)):
-            _, found, item, host = self._upcoming.popleft()
+            found, item, host = self._upcoming.popleft()
             self._probes[found] = pool.submit(Probe(item, self.context, host))
 
     def result(self, key: str, item: Item, host: HostRef | None = None) -> Result:
         """Run (or collect the prefetched result of) ``item``'s check (on ``host``)."""
-        self._fill(key if self._position.pop(key, None) is not None else None)
+        self._fill(key if key in self._planned else None)
+        self._planned.discard(key)
         probe = self._probes.pop(key, None)
         if probe is None:  # checks that run alone, one after the other, on a lane of their own
             if self._lane is None or self._lane.stuck():
@@ -381,6 +382,7 @@ class Prober:
             self.pool = None
         self._probes.clear()
         self._upcoming.clear()
+        self._planned.clear()
         if self._lane is not None:
             self._lane.close()
             self._lane = None

@@ -102,8 +102,13 @@ def worker_share(nodeids: Sequence[str], workerinput: Mapping[str, Any],
     (none when the controller feeds it one unit at a time: another ``--dist``)."""
     if not workerinput.get("deploycheck_shares"):
         return []
+    return _mine(shares(nodeids, int(workerinput["workercount"]), Units(rootdir)),
+                 workerinput)
+
+
+def _mine(found: list[list[int]], workerinput: Mapping[str, Any]) -> list[int]:
+    """The share of the worker ``workerinput`` describes, among ``found``."""
     index = _index(workerinput)
-    found = shares(nodeids, int(workerinput["workercount"]), Units(rootdir))
     return found[index] if 0 <= index < len(found) else []
 
 
@@ -127,9 +132,12 @@ def share_scheduling(rootdir: Path) -> type:
                 return
             collection = self.collection = list(next(iter(
                 self.registered_collections.values())))
+            found = shares(collection, int(self.nodes[0].workerinput["workercount"]),
+                           Units(rootdir))  # once: what each worker computes for itself
             for node in self.nodes:
                 name = str(node.workerinput["workerid"])
-                mine = worker_share(collection, node.workerinput, rootdir)
+                mine = _mine(found, node.workerinput) if node.workerinput.get(
+                    "deploycheck_shares") else []
                 if mine:
                     scopes.update((collection[i], name) for i in mine)
                     self.assigned_work[node] = {name: {collection[i]: False for i in mine}}

@@ -35,17 +35,19 @@ sections:
 """
 
 
-def fleet(project: Project, sshd: Sshd, hosts: int, extra: str = "") -> None:
-    names = ", ".join(f"ssh://web-{n}" for n in range(1, hosts + 1))
+def fleet(project: Project, ssh_config: Path, hosts: int | list[str], extra: str = "",
+          connect_timeout: str = "5s") -> None:
+    """The fleet checklist on group ``web``: web-1 … web-N, or the URLs ``hosts``."""
+    urls = hosts if isinstance(hosts, list) else [f"ssh://web-{n}" for n in range(1, hosts + 1)]
     project.config(f"""
         project: fleet
         environments:
           production:
             hosts:
               web:
-                hosts: [{names}]
-                ssh_config: {sshd.ssh_config}
-                connect_timeout: 5s
+                hosts: [{", ".join(urls)}]
+                ssh_config: {ssh_config}
+                connect_timeout: {connect_timeout}
                 {extra}
         """)
     project.checklist(ITEMS, name="fleet")
@@ -59,7 +61,7 @@ def outcomes(path: Path) -> list[tuple[str, str, str]]:
 def test_under_xdist_each_host_is_one_connection_with_a_serial_runs_outcomes(
     project: Project, ssh_server: Sshd
 ) -> None:
-    fleet(project, ssh_server, 6)
+    fleet(project, ssh_server.ssh_config, 6)
     serial = project.run("--deploycheck-concurrency=1", "--deploycheck-json=serial.json")
     serial.assert_outcomes(passed=24)
     before = ssh_server.logins()
@@ -72,7 +74,7 @@ def test_under_xdist_each_host_is_one_connection_with_a_serial_runs_outcomes(
 
 def test_a_single_process_connects_to_each_host_once(project: Project,
                                                      ssh_server: Sshd) -> None:
-    fleet(project, ssh_server, 5)
+    fleet(project, ssh_server.ssh_config, 5)
     before = ssh_server.logins()
     project.run().assert_outcomes(passed=20)
     assert ssh_server.logins() - before == 5
@@ -91,7 +93,7 @@ def runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_kept_connections_serve_the_next_phase(project: Project, ssh_server: Sshd,
                                                runtime_dir: Path) -> None:
-    fleet(project, ssh_server, 3, extra="ssh_control_persist: 2m")
+    fleet(project, ssh_server.ssh_config, 3, extra="ssh_control_persist: 2m")
     before = ssh_server.logins()
     project.run("-m", "predeploy").assert_outcomes(passed=9, deselected=3)
     project.run("-m", "postdeploy", "--deploycheck-json=after.json").assert_outcomes(
@@ -101,7 +103,7 @@ def test_kept_connections_serve_the_next_phase(project: Project, ssh_server: Ssh
     assert kept.stat().st_mode & 0o777 == 0o700
     assert len(list(kept.iterdir())) == 3  # a socket per host
     # without it, the next phase connects again
-    fleet(project, ssh_server, 3)
+    fleet(project, ssh_server.ssh_config, 3)
     before = ssh_server.logins()
     project.run("-m", "predeploy").assert_outcomes(passed=9, deselected=3)
     project.run("-m", "postdeploy").assert_outcomes(passed=3, deselected=9)
@@ -111,7 +113,7 @@ def test_kept_connections_serve_the_next_phase(project: Project, ssh_server: Ssh
 def test_a_kept_connections_directory_others_can_reach_fails_the_items(
     project: Project, ssh_server: Sshd, runtime_dir: Path
 ) -> None:
-    fleet(project, ssh_server, 1, extra="ssh_control_persist: 2m")
+    fleet(project, ssh_server.ssh_config, 1, extra="ssh_control_persist: 2m")
     project.run("-m", "postdeploy").assert_outcomes(passed=1, deselected=3)
     (kept,) = runtime_dir.glob("deploycheck-*")
     for socket in kept.iterdir():
@@ -134,16 +136,7 @@ def test_the_evidence_names_each_hosts_connection_and_its_jump_host(
     jumped = ssh_server.ssh_config.with_name("ssh_config_jump")
     jumped.write_text(f"{config}Host jumped-*\n  HostName 127.0.0.1\n  Port {ssh_server.port}\n"
                       f"  ProxyJump web-1\n{common}")
-    project.config(f"""
-        project: fleet
-        environments:
-          production:
-            hosts:
-              web:
-                hosts: [ssh://web-1, ssh://jumped-1]
-                ssh_config: {jumped}
-        """)
-    project.checklist(ITEMS, name="fleet")
+    fleet(project, jumped, ["ssh://web-1", "ssh://jumped-1"])
     project.run("-m", "postdeploy", "--deploycheck-json=run.json").assert_outcomes(
         passed=2, deselected=6)
     items = json.loads((project.path / "run.json").read_text())["items"]
@@ -159,18 +152,8 @@ def test_the_evidence_names_each_hosts_connection_and_its_jump_host(
 def test_a_dead_host_among_many_fails_alone_within_its_connect_timeout(
     project: Project, ssh_server: Sshd
 ) -> None:
-    names = ", ".join([*(f"ssh://web-{n}" for n in range(1, 13)), "ssh://dead-1"])
-    project.config(f"""
-        project: fleet
-        environments:
-          production:
-            hosts:
-              web:
-                hosts: [{names}]
-                ssh_config: {ssh_server.ssh_config}
-                connect_timeout: 3s
-        """)
-    project.checklist(ITEMS, name="fleet")
+    fleet(project, ssh_server.ssh_config,
+          [*(f"ssh://web-{n}" for n in range(1, 13)), "ssh://dead-1"], connect_timeout="3s")
     result = project.run("-m", "predeploy", "-rf", "-n", "2")
     assert_clean(result)
     result.assert_outcomes(passed=36, failed=3)
@@ -183,7 +166,7 @@ def test_a_dead_host_among_many_fails_alone_within_its_connect_timeout(
 def test_a_watch_keeps_each_hosts_connection_from_round_to_round(
     project: Project, ssh_server: Sshd
 ) -> None:
-    fleet(project, ssh_server, 2)
+    fleet(project, ssh_server.ssh_config, 2)
     before = ssh_server.logins()
     done = subprocess.run(
         [sys.executable, "-m", "pytest_deploycheck", "watch", "-m", "predeploy", "--every",
@@ -201,17 +184,7 @@ def test_a_kept_connection_is_not_reused_once_the_ssh_config_changes(
 ) -> None:
     config = project.path / "ssh_config"
     config.write_text(ssh_server.ssh_config.read_text())
-    project.config(f"""
-        project: fleet
-        environments:
-          production:
-            hosts:
-              web:
-                hosts: [ssh://web-1]
-                ssh_config: {config}
-                ssh_control_persist: 2m
-        """)
-    project.checklist(ITEMS, name="fleet")
+    fleet(project, config, 1, extra="ssh_control_persist: 2m")
     before = ssh_server.logins()
     for _ in range(2):
         project.run("-m", "postdeploy").assert_outcomes(passed=1, deselected=3)
