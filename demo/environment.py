@@ -90,12 +90,16 @@ class Demo:
     traffic: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop every service (the last started first), restore the process
-        environment, remove the directory."""
+        """Stop every service (all at once: each takes up to a tenth of a second to
+        notice), restore the process environment, remove the directory."""
         self.traffic.set()
-        for stop in reversed(self.stoppers):
+
+        def quietly(stop: Callable[[], None]) -> None:
             with contextlib.suppress(Exception):  # one failing must not keep the others up
                 stop()
+
+        with ThreadPoolExecutor(max(1, len(self.stoppers))) as pool:  # all at once
+            list(pool.map(quietly, reversed(self.stoppers)))
         for name, value in self.environ.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -303,7 +307,8 @@ def _dns(demo: Demo) -> tuple[int, Callable[[], None]]:
 
     server = DNSServer(ZoneResolver(ZONE), address="127.0.0.1", port=0,
                        logger=DNSLogger(log="-request,-reply,-truncated,-error", prefix=False))
-    server.start_thread()
+    threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.1},
+                     daemon=True).start()  # dnslib's start_thread polls twice a second
 
     def stop() -> None:
         server.stop()

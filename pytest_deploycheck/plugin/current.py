@@ -88,7 +88,10 @@ def run_of(config: pytest.Config) -> Run:
     return found
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    # before pytest's own plugins add theirs: the cleanups run last-added first
+    config.add_cleanup(lambda: config.stash[RUN].thaw() if RUN in config.stash else None)
     phases: tuple[str, ...] = DEFAULT_PHASES
     if options.layout(config).in_use:
         from ..errors import ChecklistError
