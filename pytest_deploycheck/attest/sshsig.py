@@ -25,14 +25,13 @@ import base64
 import hashlib
 import struct
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from typing import TYPE_CHECKING
 
 from ..errors import DeploycheckError
 from . import fingerprint
+
+if TYPE_CHECKING:  # cryptography is imported when a key or signature is read (7 MiB)
+    from cryptography.hazmat.primitives.asymmetric import ed25519
 
 NAMESPACE = "deploycheck"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
@@ -42,15 +41,13 @@ HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 MIN_RSA_BITS = 2048
 SK_USER_PRESENT = 0x01
 
-_CURVES: dict[str, tuple[str, ec.EllipticCurve, hashes.HashAlgorithm]] = {
-    "ecdsa-sha2-nistp256": ("nistp256", ec.SECP256R1(), hashes.SHA256()),
-    "ecdsa-sha2-nistp384": ("nistp384", ec.SECP384R1(), hashes.SHA384()),
-    "ecdsa-sha2-nistp521": ("nistp521", ec.SECP521R1(), hashes.SHA512()),
+# key type → (its curve's SSH name, cryptography's curve class, its hash class)
+_CURVES: dict[str, tuple[str, str, str]] = {
+    "ecdsa-sha2-nistp256": ("nistp256", "SECP256R1", "SHA256"),
+    "ecdsa-sha2-nistp384": ("nistp384", "SECP384R1", "SHA384"),
+    "ecdsa-sha2-nistp521": ("nistp521", "SECP521R1", "SHA512"),
 }
-_RSA_SIGNATURES: dict[str, hashes.HashAlgorithm] = {
-    "rsa-sha2-256": hashes.SHA256(),
-    "rsa-sha2-512": hashes.SHA512(),
-}
+_RSA_SIGNATURES = {"rsa-sha2-256": "SHA256", "rsa-sha2-512": "SHA512"}  # → hash class
 ED25519 = "ssh-ed25519"
 SK_ED25519 = "sk-ssh-ed25519@openssh.com"
 RSA = "ssh-rsa"
@@ -142,11 +139,14 @@ class PublicKey:
                 raise SignatureError(f"the RSA key has {n.bit_length()} bits; at least "
                                      f"{MIN_RSA_BITS} are required")
         else:
+            from cryptography.hazmat.primitives.asymmetric import ec
+
             curve_name, curve, _ = _CURVES[key_type]
             if reader.text() != curve_name:
                 raise SignatureError(f"the {key_type} key names another curve")
             try:
-                ec.EllipticCurvePublicKey.from_encoded_point(curve, reader.string())
+                ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, curve)(),
+                                                             reader.string())
             except ValueError:
                 raise SignatureError(f"the {key_type} key is not a point on its curve") from None
         reader.end()
@@ -230,6 +230,11 @@ def verify(signature: Signature, message: bytes, namespace: str = NAMESPACE) -> 
     if signature.namespace != namespace:
         raise SignatureError(f"the signature is for namespace {signature.namespace!r}, "
                              f"not {namespace!r}")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     data = signature.signed_data(message)
     key = signature.public_key
     inner = _Reader(signature.raw, "the signature value")
@@ -264,7 +269,8 @@ def verify(signature: Signature, message: bytes, namespace: str = NAMESPACE) -> 
             wire = _Reader(key.blob, "the public key")
             wire.text()
             e, n = wire.mpint(), wire.mpint()
-            rsa.RSAPublicNumbers(e, n).public_key().verify(sig, data, padding.PKCS1v15(), chosen)
+            rsa.RSAPublicNumbers(e, n).public_key().verify(sig, data, padding.PKCS1v15(),
+                                                           getattr(hashes, chosen)())
         else:
             _expect(signature, key.type)
             _, curve, digest = _CURVES[key.type]
@@ -275,8 +281,9 @@ def verify(signature: Signature, message: bytes, namespace: str = NAMESPACE) -> 
             wire = _Reader(key.blob, "the public key")
             wire.text()
             wire.string()
-            point = ec.EllipticCurvePublicKey.from_encoded_point(curve, wire.string())
-            point.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest))
+            point = ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, curve)(),
+                                                                 wire.string())
+            point.verify(encode_dss_signature(r, s), data, ec.ECDSA(getattr(hashes, digest)()))
     except InvalidSignature:
         raise SignatureError("the signature does not match the signed bytes (they were "
                              "changed, or it was made for other bytes)") from None
@@ -289,6 +296,8 @@ def _expect(signature: Signature, algorithm: str) -> None:
 
 
 def _ed25519(key: PublicKey) -> ed25519.Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     wire = _Reader(key.blob, "the public key")
     wire.text()
     return ed25519.Ed25519PublicKey.from_public_bytes(wire.string())

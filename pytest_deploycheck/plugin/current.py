@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
+from ..errors import ChecklistError
 from ..model import DEFAULT_PHASES, markers
 from . import options
 
 if TYPE_CHECKING:
-    from ..errors import ChecklistError
     from ..project import Project, Settings
     from ..run import Run
 
@@ -30,8 +30,6 @@ def _once(config: pytest.Config, key: pytest.StashKey[T | ChecklistError],
           make: Callable[[], T]) -> T:
     """``make()``'s value (or its ChecklistError, raised again), made once a run."""
     if key not in config.stash:
-        from ..errors import ChecklistError
-
         try:
             config.stash[key] = make()
         except ChecklistError as exc:
@@ -88,14 +86,11 @@ def run_of(config: pytest.Config) -> Run:
     return found
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # before pytest's own plugins add theirs: the cleanups run last-added first
+    # before pytest's own plugins (called after ours) add theirs: cleanups run last-added first
     config.add_cleanup(lambda: config.stash[RUN].thaw() if RUN in config.stash else None)
     phases: tuple[str, ...] = DEFAULT_PHASES
     if options.layout(config).in_use:
-        from ..errors import ChecklistError
-
         options.check(config)  # usage errors, before anything runs
         with contextlib.suppress(ChecklistError):  # each checklist's collection error
             phases = project(config).phases
