@@ -13,7 +13,7 @@ import pytest
 
 from ..layout import Layout, concurrency_number, plugin_options
 
-DEFAULT_CONCURRENCY = 32  # runner.DEFAULT_CONCURRENCY, without importing the runner
+DEFAULT_CONCURRENCY = 64  # runner.DEFAULT_CONCURRENCY, without importing the runner
 
 
 # --deploycheck-NAME VALUE options: name, metavar, help
