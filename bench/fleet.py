@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from helpers.sshd import Sshd
 
 DELAY = 0.025  # seconds each way
-CONCURRENCY = 32  # the default probe pool
+CONCURRENCY = 64  # the default probe pool
 
 
 def pytest(*args: str) -> list[str]:
@@ -98,7 +98,7 @@ def main(hosts: int) -> None:
         start = timed(pytest("--collect-only"), base)
         one = timed(pytest("--deploycheck-concurrency", "1", "-k", "host-1]"), base) - start
         rows = []
-        for name, args in (("deploycheck (default: concurrent, 32 probes)", []),
+        for name, args in (("deploycheck (default: concurrent, 64 probes)", []),
                            ("deploycheck -n 2", ["-n", "2"]),
                            ("deploycheck --deploycheck-concurrency 1",
                             ["--deploycheck-concurrency", "1"])):
