@@ -24,13 +24,14 @@ from .catalog import shown
 from .errors import ChecklistError
 from .hosts.groups import HostRef
 from .hosts.targets import Targets
+from .layout import DEFAULT_CONCURRENCY
 from .model import Item, Result, SignOff
 from .outcome import STOPS_RUNBOOK, blocked_message, status_of
 from .probe_warnings import raise_again
 from .project import Settings
 from .record import ItemRecord, RunRecord, file_digest
 from .registry import preload
-from .runner import DEFAULT_CONCURRENCY, Prober, RunContext
+from .runner import Prober, RunContext
 from .secrets import Secrets
 
 

@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 
-from ..layout import Layout, concurrency_number, plugin_options
-
-DEFAULT_CONCURRENCY = 64  # runner.DEFAULT_CONCURRENCY, without importing the runner
-
+from ..layout import DEFAULT_CONCURRENCY, Layout, concurrency_number, plugin_options
 
 # --deploycheck-NAME VALUE options: name, metavar, help
 _VALUES = (
