@@ -372,20 +372,25 @@ def main(argv: list[str]) -> None:
         bench_http()
     if "scale" in which:
         bench_scale()
+    if "verify" in which:
+        in_venv(ROOT / "bench" / "verify.py")
     if "demo" in which:
         bench_demo()
     if "hosts" in which:
         if Path(sys.prefix).resolve() == VENV.resolve():
             bench_hosts()
         else:  # the tests' sshd helper needs the project's dependencies: in bench/.venv
-            subprocess.run([BIN / "python", __file__, "hosts"], check=True)
-    if "verify" in which:
-        subprocess.run([BIN / "python", ROOT / "bench" / "verify.py"], check=True)
+            in_venv(Path(__file__), "hosts")
     if "watch" in which:
-        subprocess.run([BIN / "python", ROOT / "bench" / "watch.py"], check=True)
+        in_venv(ROOT / "bench" / "watch.py")
     if "fleet" in which:
-        subprocess.run([BIN / "python", ROOT / "bench" / "fleet.py"], check=True)
+        in_venv(ROOT / "bench" / "fleet.py")
 
+
+def in_venv(script: Path, *args: str) -> None:
+    """Run ``script`` with bench/.venv's Python, its output after what is printed so far."""
+    sys.stdout.flush()
+    subprocess.run([BIN / "python", script, *args], check=True)
 
 if __name__ == "__main__":
     main(sys.argv)
